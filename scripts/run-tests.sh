@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Run test programs, show their own (cmocka) output, and keep score.
+#
+#   scripts/run-tests.sh SUITE-NAME CMD [ARGS...]
+#       run one test command; its output is shown and saved; the counts go
+#       to build/test/results/SUITE-NAME.txt as "passed failed skipped".
+#   scripts/run-tests.sh --summary
+#       add up every result file and print "N passed, N failed[, N skipped]";
+#       exit 1 if anything failed or no test ran.
+#   scripts/run-tests.sh --reset
+#       forget earlier results.
+#
+# Counting: a cmocka program's "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s)" lines (summed over groups); other programs may
+# print "SINAN-TEST: N passed, N failed". A program that exits non-zero
+# without reporting a failure counts as one failed test (a crash is a
+# failure), and one that reports nothing counts as one test, passed or failed
+# by its exit status.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+RES=$BUILD/test/results
+
+case "${1:-}" in
+--reset)
+	rm -rf "$RES"
+	mkdir -p "$RES"
+	exit 0
+	;;
+--summary)
+	p=0 f=0 s=0 n=0
+	shopt -s nullglob
+	for r in "$RES"/*.txt; do
+		read -r a b c <"$r"
+		p=$((p + a)) f=$((f + b)) s=$((s + c)) n=$((n + 1))
+		[ "$b" -gt 0 ] && failed_suites+=" $(basename "$r" .txt)"
+	done
+	if [ "$n" -eq 0 ]; then
+		echo "0 passed, 0 failed (no test ran)"
+		exit 1
+	fi
+	[ -n "${failed_suites:-}" ] && echo "failed suites:${failed_suites}"
+	line="$p passed, $f failed"
+	[ "$s" -gt 0 ] && line+=", $s skipped"
+	echo "$line"
+	[ "$f" -eq 0 ]
+	exit $?
+	;;
+esac
+
+[ $# -ge 2 ] || { echo "usage: $0 SUITE CMD [ARGS...] | --summary | --reset" >&2; exit 2; }
+suite=$1
+shift
+mkdir -p "$RES" "$BUILD/test/logs"
+log=$BUILD/test/logs/$suite.log
+
+echo "=== $suite: $*"
+"$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+passed=0 failed=0 skipped=0 seen=0
+while IFS= read -r line; do
+	if [[ $line =~ \[\ \ PASSED\ \ \]\ ([0-9]+)\ test ]]; then
+		passed=$((passed + BASH_REMATCH[1])) seen=1
+	elif [[ $line =~ \[\ \ FAILED\ \ \]\ ([0-9]+)\ test ]]; then
+		failed=$((failed + BASH_REMATCH[1])) seen=1
+	elif [[ $line =~ \[\ \ SKIPPED\ \]\ ([0-9]+)\ test ]]; then
+		skipped=$((skipped + BASH_REMATCH[1])) seen=1
+	elif [[ $line =~ SINAN-TEST:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2])) seen=1
+	fi
+done < <(tr -d '\r' <"$log")
+
+if [ "$seen" -eq 0 ]; then
+	if [ "$rc" -eq 0 ]; then passed=1; else failed=1; fi
+elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "$suite: exited with status $rc without reporting a failed test: counted as one failure"
+	failed=1
+fi
+echo "$passed $failed $skipped" >"$RES/$suite.txt"
+echo "--- $suite: $passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
+exit 0
