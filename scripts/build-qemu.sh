@@ -121,6 +121,9 @@ config SINAN_NPU
     depends on PCI && MSI_NONBROKEN"
 	if [ -f "$TOP/tests/qtest/sinan-npu-test.c" ]; then
 		install_if_changed "$TOP/tests/qtest/sinan-npu-test.c" "$SRC/tests/qtest/sinan-npu-test.c"
+		for f in "$TOP"/include/sinan_hw/*.h; do
+			install_if_changed "$f" "$SRC/tests/qtest/sinan_hw/$(basename "$f")"
+		done
 		grep -q "sinan-npu-test" "$SRC/tests/qtest/meson.build" ||
 			sed -i "s/^qtests_x86_64 = qtests_i386\$/&\nqtests_x86_64 += (config_all_devices.has_key('CONFIG_SINAN_NPU') ? ['sinan-npu-test'] : [])/" \
 				"$SRC/tests/qtest/meson.build"
@@ -156,5 +159,13 @@ install_if_changed "$BLD/qemu-system-x86_64" "$OUT/qemu-system-x86_64"
 if [ -f "$BLD/tests/qtest/sinan-npu-test" ]; then
 	install_if_changed "$BLD/tests/qtest/sinan-npu-test" "$OUT/sinan-npu-test"
 fi
+# qtest runs $QTEST_QEMU_BINARY and takes the architecture from its name:
+# a wrapper of the same name adds the firmware search paths.
+mkdir -p "$OUT/qtest"
+cat >"$OUT/qtest/qemu-system-x86_64" <<WRAP
+#!/bin/sh
+exec "$OUT/qemu-system-x86_64" -L /usr/share/qemu -L /usr/share/seabios "\$@"
+WRAP
+chmod +x "$OUT/qtest/qemu-system-x86_64"
 echo "$KEY" >"$OUT/.key"
 say "built $OUT/qemu-system-x86_64 ($KEY)"
