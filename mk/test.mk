@@ -37,10 +37,10 @@ check-qtest: qemu
 
 # Guest suites: every GUEST_TESTS program in one boot per kernel.
 GUEST_KERNELS ?= 6.1 6.12
-check-guest: user modules firmware qemu
+check-guest: user modules firmware $(VM_DEPS)
 	$(Q)tests=$$($(USERBUILD) O=$(USER_O) print-GUEST_TESTS); \
 	if [ -n "$$tests" ]; then for k in $(GUEST_KERNELS); do \
-		$(RUN_TEST) guest-$$k $(TOP)/tools/sinan-vm --kernel $$k --timeout 900 \
+		$(RUN_TEST) guest-$$k $(SINAN_VM) --kernel $$k --timeout 900 \
 			$$(for t in $$tests; do echo --bin $$t; done) \
 			--bin $(TOP)/scripts/guest-run-tests.sh -- $(TOP)/scripts/guest-run-tests.sh $$tests; \
 	done; fi

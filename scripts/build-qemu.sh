@@ -133,21 +133,28 @@ config SINAN_NPU
 fi
 
 # ---- configure and build ------------------------------------------------------------
+# TCG always; KVM when the host has it (tools/sinan-vm probes it, nested KVM
+# hangs on some hosts); virtfs for tools/sinan-vm --share over 9p.
+CONF=(--target-list=x86_64-softmmu --without-default-features --enable-tcg --enable-kvm
+      --enable-virtfs --enable-cap-ng --enable-attr --disable-docs --disable-werror
+      --disable-install-blobs)
+# QEMU 7.2 (dfsg) uses the system meson; 8.0 and later want an explicit
+# python that can install their bundled meson. Prefer the distribution's
+# python either way.
+case "$(cat "$SRC/VERSION")" in
+[0-7].*) ;;
+*) CONF+=(--python=/usr/bin/python3) ;;
+esac
+if [ -f "$BLD/build.ninja" ] && [ "$(cat "$BLD/.sinan-configure" 2>/dev/null)" != "${CONF[*]}" ]; then
+	say "configure options changed: reconfiguring"
+	rm -rf "$BLD"
+fi
 if [ ! -f "$BLD/build.ninja" ]; then
 	say "configuring in $BLD"
 	mkdir -p "$BLD"
-	# QEMU 7.2 (dfsg) uses the system meson; 8.0 and later want an explicit
-	# python that can install their bundled meson. Prefer the distribution's
-	# python either way.
-	pyopt=()
-	case "$(cat "$SRC/VERSION")" in
-	[0-7].*) ;;
-	*) pyopt=(--python=/usr/bin/python3) ;;
-	esac
-	(cd "$BLD" && PATH=/usr/bin:/bin:$PATH "$SRC/configure" --target-list=x86_64-softmmu \
-		--without-default-features --enable-tcg --disable-docs --disable-werror \
-		--disable-install-blobs "${pyopt[@]}" >configure.log 2>&1) ||
+	(cd "$BLD" && PATH=/usr/bin:/bin:$PATH "$SRC/configure" "${CONF[@]}" >configure.log 2>&1) ||
 		{ tail -n 30 "$BLD/configure.log" >&2; die "configure failed (log: $BLD/configure.log)"; }
+	echo "${CONF[*]}" >"$BLD/.sinan-configure"
 fi
 say "building qemu-system-x86_64 (first build takes a few minutes)"
 targets=(qemu-system-x86_64)
