@@ -12,6 +12,7 @@
 RUN_TEST := $(TOP)/scripts/run-tests.sh
 USERBUILD = $(MAKE) --no-print-directory -s -f mk/userbuild.mk
 CHECK_SUITES ?=
+CHECK_SUITES += check-fuzz
 
 .PHONY: check check-build check-host check-asan check-qtest check-guest check-summary
 
