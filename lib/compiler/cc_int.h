@@ -307,7 +307,22 @@ int cc_read_file(const char *path, void **data, size_t *size, uint64_t max, char
 /* Bind symbolic input dims: name=value pairs; inputs not listed keep their dims. */
 int cc_bind_input_shape(struct cc_graph *g, const char *input, int rank, const int64_t *dims);
 int cc_pass_infer_fold(struct cc_graph *g);	/* shape inference + constant folding */
-int cc_pass_simplify(struct cc_graph *g);	/* identity removal, dead code */
+int cc_pass_legacy(struct cc_graph *g);	/* opset < 11 forms -> current forms */
+int cc_pass_simplify(struct cc_graph *g);	/* legacy forms, identity removal, dead code */
+/* A new constant (copy of @data, or zeros) with a generated name. */
+struct cc_tensor *cc_const_new(struct cc_graph *g, const char *base, int dtype, int rank,
+			       const int64_t *dims, const void *data);
+/* @x with new dims: a constant copy, or the output of a new Reshape node. */
+struct cc_tensor *cc_reshaped(struct cc_graph *g, struct cc_tensor *x, int rank, const int64_t *dims);
+/*
+ * Shape-defining inputs: graph inputs whose values decide shapes (Reshape's
+ * shape, Slice's starts, ...). The device runs static shapes, so such inputs
+ * are bound to values at compile time (specialization, like TensorRT's
+ * shape tensors); at run time the supplied value must match.
+ * cc_spec_inputs() sets mask[i] for each graph input i that needs a value.
+ */
+int cc_spec_inputs(struct cc_graph *g, bool *mask);
+int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_view *v);
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
 int cc_pass_validate(struct cc_graph *g);	/* all nodes bound, checked, shapes known */
 

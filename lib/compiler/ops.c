@@ -24,6 +24,8 @@ static const struct cc_attrdef a_hsig[] = { A("alpha", FLOAT), A("beta", FLOAT),
 static const struct cc_attrdef a_shrink[] = { A("bias", FLOAT), A("lambd", FLOAT), END };
 static const struct cc_attrdef a_isinf[] = { A("detect_negative", INT), A("detect_positive", INT), END };
 static const struct cc_attrdef a_gelu[] = { A("approximate", STRING), END };
+/* opsets < 7: legacy broadcasting attributes */
+static const struct cc_attrdef a_bcast[] = { A("broadcast", INT), A("axis", INT), END };
 static const struct cc_attrdef a_mod[] = { A("fmod", INT), END };
 static const struct cc_attrdef a_bitshift[] = { A("direction", STRING), END };
 static const struct cc_attrdef a_cast[] = { A("to", INT), END };
@@ -39,11 +41,15 @@ static const struct cc_attrdef a_reshape[] = { A("allowzero", INT), END };
 static const struct cc_attrdef a_axes[] = { A("axes", INTS), END };
 static const struct cc_attrdef a_perm[] = { A("perm", INTS), END };
 static const struct cc_attrdef a_split[] = { A("axis", INT), A("split", INTS), END };
-static const struct cc_attrdef a_pad[] = { A("mode", STRING), END };
+static const struct cc_attrdef a_pad[] = { A("mode", STRING), A("pads", INTS) /* < 11 */,
+	A("value", FLOAT) /* < 11 */, END };
+static const struct cc_attrdef a_slice[] = { A("starts", INTS), A("ends", INTS), A("axes", INTS),
+	END };	/* < 10 */
 static const struct cc_attrdef a_trilu[] = { A("upper", INT), END };
 static const struct cc_attrdef a_d2s[] = { A("blocksize", INT), A("mode", STRING), END };
 static const struct cc_attrdef a_gemm[] = {
-	A("alpha", FLOAT), A("beta", FLOAT), A("transA", INT), A("transB", INT), END };
+	A("alpha", FLOAT), A("beta", FLOAT), A("transA", INT), A("transB", INT),
+	A("broadcast", INT) /* < 7 */, END };
 static const struct cc_attrdef a_conv[] = {
 	A("auto_pad", STRING), A("dilations", INTS), A("group", INT), A("kernel_shape", INTS),
 	A("pads", INTS), A("strides", INTS), END };
@@ -57,7 +63,8 @@ static const struct cc_attrdef a_avgpool[] = {
 	A("auto_pad", STRING), A("ceil_mode", INT), A("count_include_pad", INT),
 	A("kernel_shape", INTS), A("pads", INTS), A("strides", INTS), END };
 static const struct cc_attrdef a_bn[] = {
-	A("epsilon", FLOAT), A("momentum", FLOAT), A("training_mode", INT), END };
+	A("epsilon", FLOAT), A("momentum", FLOAT), A("training_mode", INT),
+	A("spatial", INT) /* 7, 8 */, A("is_test", INT) /* 6 */, END };
 static const struct cc_attrdef a_eps[] = { A("epsilon", FLOAT), END };
 static const struct cc_attrdef a_ln[] = {
 	A("axis", INT), A("epsilon", FLOAT), A("stash_type", INT), END };
@@ -93,13 +100,13 @@ static const struct cc_opdef ops[] = {
 	UNF("Shrink", 9, a_shrink), UNN("Not", 1, a_none), UNF("IsNaN", 9, a_none),
 	UNF("IsInf", 10, a_isinf),
 	OPX("Clip", 11, 1, 3, 1, 1, a_none, CC_OP_FOLD, check_unary_num, infer_clip, ref_clip),
-	OPX("PRelu", 7, 2, 2, 1, 1, a_none, CC_OP_FOLD, check_binary, infer_prelu, ref_binary),
+	OPX("PRelu", 6, 2, 2, 1, 1, a_none, CC_OP_FOLD, check_binary, infer_prelu, ref_binary),
 	/* binary elementwise (numpy broadcasting) */
-	BIN("Add", 7, a_none), BIN("Sub", 7, a_none), BIN("Mul", 7, a_none), BIN("Div", 7, a_none),
-	BIN("Pow", 7, a_none), BIN("Mod", 10, a_mod), BIN("BitShift", 11, a_bitshift),
-	BIN("Equal", 7, a_none), BIN("Greater", 7, a_none), BIN("Less", 7, a_none),
+	BIN("Add", 6, a_bcast), BIN("Sub", 6, a_bcast), BIN("Mul", 6, a_bcast), BIN("Div", 6, a_bcast),
+	BIN("Pow", 1, a_bcast), BIN("Mod", 10, a_mod), BIN("BitShift", 11, a_bitshift),
+	BIN("Equal", 1, a_bcast), BIN("Greater", 1, a_bcast), BIN("Less", 1, a_bcast),
 	BIN("GreaterOrEqual", 12, a_none), BIN("LessOrEqual", 12, a_none),
-	BIN("And", 7, a_none), BIN("Or", 7, a_none), BIN("Xor", 7, a_none),
+	BIN("And", 1, a_bcast), BIN("Or", 1, a_bcast), BIN("Xor", 1, a_bcast),
 	VAR("Max", 8), VAR("Min", 8), VAR("Sum", 8), VAR("Mean", 8),
 	OPX("Where", 9, 3, 3, 1, 1, a_none, CC_OP_FOLD, NULL, infer_where, ref_where),
 	OPX("Cast", 6, 1, 1, 1, 1, a_cast, CC_OP_FOLD, check_cast, infer_cast, ref_cast),
@@ -119,7 +126,7 @@ static const struct cc_opdef ops[] = {
 	OPX("Softmax", 1, 1, 1, 1, 1, a_axis, CC_OP_FOLD, check_unary_float, infer_softmax, ref_softmax),
 	OPX("LogSoftmax", 1, 1, 1, 1, 1, a_axis, CC_OP_FOLD, check_unary_float, infer_softmax, ref_softmax),
 	OPX("Hardmax", 1, 1, 1, 1, 1, a_axis, CC_OP_FOLD, check_unary_float, infer_softmax, ref_softmax),
-	OPX("BatchNormalization", 9, 5, 5, 1, 3, a_bn, CC_OP_FOLD, check_batchnorm, infer_batchnorm,
+	OPX("BatchNormalization", 6, 5, 5, 1, 3, a_bn, CC_OP_FOLD, check_batchnorm, infer_batchnorm,
 	    ref_batchnorm),
 	OPX("InstanceNormalization", 6, 3, 3, 1, 1, a_eps, CC_OP_FOLD, NULL, infer_instnorm, ref_instnorm),
 	OPX("LayerNormalization", 17, 2, 3, 1, 3, a_ln, CC_OP_FOLD, NULL, infer_layernorm, ref_layernorm),
@@ -127,13 +134,13 @@ static const struct cc_opdef ops[] = {
 	OPX("MatMul", 1, 2, 2, 1, 1, a_none, CC_OP_FOLD, NULL, infer_matmul, ref_matmul),
 	OPX("MatMulInteger", 10, 2, 4, 1, 1, a_none, CC_OP_FOLD, NULL, infer_matmul, ref_matmul),
 	OPX("QLinearMatMul", 10, 8, 8, 1, 1, a_none, CC_OP_FOLD, NULL, infer_matmul, ref_matmul),
-	OPX("Gemm", 7, 2, 3, 1, 1, a_gemm, CC_OP_FOLD, NULL, infer_gemm, ref_gemm),
+	OPX("Gemm", 6, 2, 3, 1, 1, a_gemm, CC_OP_FOLD, NULL, infer_gemm, ref_gemm),
 	OPX("Conv", 1, 2, 3, 1, 1, a_conv, CC_OP_FOLD, check_conv, infer_conv, ref_conv),
 	OPX("ConvInteger", 10, 2, 4, 1, 1, a_conv, CC_OP_FOLD, check_conv, infer_conv, ref_conv),
 	OPX("QLinearConv", 10, 8, 9, 1, 1, a_conv, CC_OP_FOLD, check_conv, infer_conv, ref_conv),
 	OPX("ConvTranspose", 1, 2, 3, 1, 1, a_convtr, CC_OP_FOLD, check_conv, infer_convtr, ref_convtr),
-	OPX("MaxPool", 8, 1, 1, 1, 2, a_maxpool, CC_OP_FOLD, check_pool, infer_pool, ref_pool),
-	OPX("AveragePool", 7, 1, 1, 1, 1, a_avgpool, CC_OP_FOLD, check_pool, infer_pool, ref_pool),
+	OPX("MaxPool", 1, 1, 1, 1, 2, a_maxpool, CC_OP_FOLD, check_pool, infer_pool, ref_pool),
+	OPX("AveragePool", 1, 1, 1, 1, 1, a_avgpool, CC_OP_FOLD, check_pool, infer_pool, ref_pool),
 	OPX("GlobalAveragePool", 1, 1, 1, 1, 1, a_none, CC_OP_FOLD, check_unary_float, infer_gpool, ref_gpool),
 	OPX("GlobalMaxPool", 1, 1, 1, 1, 1, a_none, CC_OP_FOLD, check_unary_float, infer_gpool, ref_gpool),
 	/* shapes and data movement */
@@ -147,12 +154,12 @@ static const struct cc_opdef ops[] = {
 	OPX("Squeeze", 1, 1, 2, 1, 1, a_axes, CC_OP_FOLD | CC_OP_ALIAS, NULL, infer_squeeze, ref_copy),
 	OPX("Unsqueeze", 1, 1, 2, 1, 1, a_axes, CC_OP_FOLD | CC_OP_ALIAS, NULL, infer_unsqueeze, ref_copy),
 	OPX("Transpose", 1, 1, 1, 1, 1, a_perm, CC_OP_FOLD, NULL, infer_transpose, ref_transpose),
-	OPX("Concat", 4, 1, CC_MAX_IO, 1, 1, a_axis, CC_OP_FOLD, NULL, infer_concat, ref_concat),
+	OPX("Concat", 1, 1, CC_MAX_IO, 1, 1, a_axis, CC_OP_FOLD, NULL, infer_concat, ref_concat),
 	OPX("Split", 2, 1, 2, 1, CC_MAX_IO, a_split, CC_OP_FOLD, NULL, infer_split, ref_split),
-	OPX("Slice", 10, 3, 5, 1, 1, a_none, CC_OP_FOLD, NULL, infer_slice, ref_slice),
+	OPX("Slice", 1, 1, 5, 1, 1, a_slice, CC_OP_FOLD, NULL, infer_slice, ref_slice),
 	OPX("Gather", 1, 2, 2, 1, 1, a_axis, CC_OP_FOLD, NULL, infer_gather, ref_gather),
 	OPX("GatherElements", 11, 2, 2, 1, 1, a_axis, CC_OP_FOLD, NULL, infer_gather_el, ref_gather_el),
-	OPX("Pad", 11, 2, 3, 1, 1, a_pad, CC_OP_FOLD, check_pad, infer_pad, ref_pad),
+	OPX("Pad", 2, 1, 3, 1, 1, a_pad, CC_OP_FOLD, check_pad, infer_pad, ref_pad),
 	OPX("Expand", 8, 2, 2, 1, 1, a_none, CC_OP_FOLD, NULL, infer_expand, ref_expand),
 	OPX("Tile", 6, 2, 2, 1, 1, a_none, CC_OP_FOLD, NULL, infer_tile, ref_tile),
 	OPX("Trilu", 14, 1, 2, 1, 1, a_trilu, CC_OP_FOLD, NULL, infer_trilu, ref_trilu),
@@ -192,6 +199,22 @@ static const char *attr_type_name(int t)
 	return t >= 0 && t < (int)CC_ARRAY_SIZE(nm) ? nm[t] : "?";
 }
 
+/* Attributes of old operator versions: the opset from which they are gone (0 = current). */
+static int legacy_only(const struct cc_opdef *d, const char *attr)
+{
+	if (!strcmp(attr, "broadcast") || (!strcmp(attr, "axis") && d->check == check_binary))
+		return 7;
+	if (!strcmp(d->name, "Pad") && (!strcmp(attr, "pads") || !strcmp(attr, "value")))
+		return 11;
+	if (!strcmp(d->name, "Slice"))
+		return 10;
+	if (!strcmp(attr, "spatial"))
+		return 9;
+	if (!strcmp(attr, "is_test"))
+		return 7;
+	return 0;
+}
+
 int cc_node_bind(struct cc_graph *g, struct cc_node *n)
 {
 	const struct cc_opdef *d;
@@ -229,6 +252,9 @@ int cc_node_bind(struct cc_graph *g, struct cc_node *n)
 				break;
 		if (!ad || !ad->name)
 			return NERR(g, n, ENOTSUP, "attribute '%s' is not supported", a->name);
+		if (legacy_only(d, a->name) && n->ver >= legacy_only(d, a->name))
+			return NERR(g, n, EINVAL, "attribute '%s' was removed in opset %d", a->name,
+				    legacy_only(d, a->name));
 		if (ad->type != a->type)
 			return NERR(g, n, EINVAL, "attribute '%s' has type %s, expected %s", a->name,
 				    attr_type_name(a->type), attr_type_name(ad->type));

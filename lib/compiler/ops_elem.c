@@ -234,25 +234,78 @@ int check_binary(struct cc_graph *g, struct cc_node *n)
 	return 0;
 }
 
+/*
+ * Opsets < 7: without 'broadcast' the shapes must be equal; with it B's
+ * dims line up with A's starting at 'axis' (default: suffix). Gives B's
+ * dims in numpy terms (rank of A).
+ */
+int cc_legacy_bdims(struct cc_graph *g, const struct cc_node *n, int ra, const int64_t *da, int rb,
+		    const int64_t *db, int64_t *out)
+{
+	int64_t axis = cc_attr_i(n, "axis", ra - rb);
+
+	if (!cc_attr_i(n, "broadcast", 0)) {
+		if (ra != rb || memcmp(da, db, sizeof(int64_t) * (size_t)ra))
+			return NERR(g, n, EINVAL, "shapes differ and 'broadcast' is not set (opset %d)", n->ver);
+		memcpy(out, db, sizeof(int64_t) * (size_t)rb);
+		return 0;
+	}
+	if (axis < 0)
+		axis += ra;
+	if (axis < 0 || axis + rb > ra)
+		return NERR(g, n, EINVAL, "legacy broadcast axis %lld does not fit", (long long)axis);
+	for (int i = 0; i < ra; i++)
+		out[i] = i >= axis && i < axis + rb ? db[i - axis] : 1;
+	for (int i = 0; i < rb; i++)
+		if (db[i] != 1 && db[i] != da[axis + i])
+			return NERR(g, n, EINVAL, "legacy broadcast: dims differ");
+	return 0;
+}
+
+bool cc_legacy_bcast(const struct cc_node *n)
+{
+	return n->ver < 7 && n->def && n->def->check == check_binary &&
+	       (cc_attr_find(n, "broadcast") || cc_attr_find(n, "axis"));
+}
+
 int infer_binary(struct cc_graph *g, struct cc_node *n)
 {
 	const struct cc_tensor *a = IN(n, 0), *b = IN(n, 1);
-	int64_t d[CC_MAX_RANK];
-	int r, op = bop_of(n->op);
+	int64_t d[CC_MAX_RANK], bd[CC_MAX_RANK];
+	int r, op = bop_of(n->op), rb = b->rank;
+	const int64_t *bdims = b->dims;
 
-	if (cc_broadcast(a->rank, a->dims, b->rank, b->dims, &r, d))
+	if (cc_legacy_bcast(n)) {
+		if (cc_legacy_bdims(g, n, a->rank, a->dims, b->rank, b->dims, bd))
+			return -g->err_code;
+		rb = a->rank;
+		bdims = bd;
+	}
+	if (cc_broadcast(a->rank, a->dims, rb, bdims, &r, d))
 		return NERR(g, n, EINVAL, "inputs '%s' and '%s' do not broadcast", a->name, b->name);
 	return cc_set_out(g, n, 0, is_cmp(op) || is_logic(op) ? SINAN_TYPE_BOOL : a->dtype, r, d);
+}
+
+/* PRelu-6: a 1-D slope of C elements is per channel (dim 1). */
+static bool prelu_legacy(const struct cc_node *n, int xr, const int64_t *xd, int sr, const int64_t *sd)
+{
+	return n->ver < 7 && sr == 1 && xr > 2 && sd[0] == xd[1] && sd[0] != xd[xr - 1];
 }
 
 int infer_prelu(struct cc_graph *g, struct cc_node *n)
 {
 	const struct cc_tensor *x = IN(n, 0), *s = IN(n, 1);
-	int64_t d[CC_MAX_RANK];
-	int r;
+	int64_t d[CC_MAX_RANK], sd[CC_MAX_RANK];
+	int r, sr = s->rank;
 
+	memcpy(sd, s->dims, sizeof(sd));
+	if (prelu_legacy(n, x->rank, x->dims, s->rank, s->dims)) {
+		sr = x->rank - 1;
+		for (int i = 1; i < sr; i++)
+			sd[i] = 1;
+	}
 	/* slope broadcasts to X (unidirectional) */
-	if (cc_broadcast(x->rank, x->dims, s->rank, s->dims, &r, d) || r != x->rank ||
+	if (cc_broadcast(x->rank, x->dims, sr, sd, &r, d) || r != x->rank ||
 	    memcmp(d, x->dims, sizeof(int64_t) * (size_t)r))
 		return NERR(g, n, EINVAL, "slope '%s' does not broadcast to X", s->name);
 	return cc_set_out(g, n, 0, x->dtype, x->rank, x->dims);
@@ -357,9 +410,21 @@ int ref_binary(struct cc_graph *g, const struct cc_node *n, const struct cc_view
 	       struct cc_view *out)
 {
 	int op = bop_of(n->op);
+	struct cc_view b = in[1];
+
 	if (op < 0)
 		return NERR(g, n, ENOTSUP, "no reference");
-	bin_apply(op, n, &in[0], &in[1], &out[0]);
+	if (cc_legacy_bcast(n)) {
+		if (cc_legacy_bdims(g, n, in[0].rank, in[0].dims, in[1].rank, in[1].dims, b.dims))
+			return -g->err_code;
+		b.rank = in[0].rank;
+	}
+	if (op == B_PRELU && prelu_legacy(n, in[0].rank, in[0].dims, in[1].rank, in[1].dims)) {
+		b.rank = in[0].rank - 1;
+		for (int i = 1; i < b.rank; i++)
+			b.dims[i] = 1;
+	}
+	bin_apply(op, n, &in[0], &b, &out[0]);
 	return 0;
 }
 

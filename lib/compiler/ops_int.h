@@ -142,6 +142,11 @@ int ref_trilu(struct cc_graph *, const struct cc_node *, const struct cc_view *,
 int infer_d2s(struct cc_graph *, struct cc_node *);
 int ref_d2s(struct cc_graph *, const struct cc_node *, const struct cc_view *, struct cc_view *);
 
+/* Legacy (opset < 7) broadcasting of binary ops (ops_elem.c). */
+bool cc_legacy_bcast(const struct cc_node *n);
+int cc_legacy_bdims(struct cc_graph *g, const struct cc_node *n, int ra, const int64_t *da, int rb,
+		    const int64_t *db, int64_t *out);
+
 /* Slice parameters resolved against a shape (ops_tensor.c). */
 int cc_slice_params(struct cc_graph *g, struct cc_node *n, int rank, const int64_t *dims,
 		    int64_t *start, int64_t *step, int64_t *count);

@@ -293,6 +293,8 @@ int ref_softmax(struct cc_graph *g, const struct cc_node *n, const struct cc_vie
 /* ---- BatchNormalization ------------------------------------------------------------------------ */
 int check_batchnorm(struct cc_graph *g, struct cc_node *n)
 {
+	if (cc_attr_i(n, "spatial", 1) != 1)
+		return NERR(g, n, ENOTSUP, "attribute 'spatial'=0 is not supported");
 	if (cc_attr_i(n, "training_mode", 0))
 		return NERR(g, n, ENOTSUP, "attribute 'training_mode'=1 is not supported (inference only)");
 	for (int i = 1; i < n->nout; i++)

@@ -406,11 +406,11 @@ int infer_concat(struct cc_graph *g, struct cc_node *n)
 	int axis;
 	int64_t d[CC_MAX_RANK];
 
-	if (!cc_attr_find(n, "axis"))
+	if (!cc_attr_find(n, "axis") && n->ver >= 4)
 		return NERR(g, n, EINVAL, "attribute 'axis' is required");
 	if (x->rank == 0)
 		return NERR(g, n, EINVAL, "cannot concatenate scalars");
-	if (cc_axis(g, n, cc_attr_i(n, "axis", 0), x->rank, false, &axis))
+	if (cc_axis(g, n, cc_attr_i(n, "axis", 1), x->rank, false, &axis))
 		return -g->err_code;
 	memcpy(d, x->dims, sizeof(d));
 	d[axis] = 0;
@@ -446,7 +446,7 @@ int ref_concat(struct cc_graph *g, const struct cc_node *n, const struct cc_view
 	uint64_t outer, inner, pos = 0;
 	size_t es = cc_dtype_size(out[0].dtype);
 
-	if (cc_axis(g, n, cc_attr_i(n, "axis", 0), out[0].rank, false, &axis))
+	if (cc_axis(g, n, cc_attr_i(n, "axis", 1), out[0].rank, false, &axis))
 		return -g->err_code;
 	outer_inner(&out[0], axis, &outer, &inner);
 	uint64_t olen = (uint64_t)out[0].dims[axis];
@@ -561,11 +561,31 @@ int cc_slice_params(struct cc_graph *g, struct cc_node *n, int rank, const int64
 		    int64_t *start, int64_t *step, int64_t *count)
 {
 	int64_t st[MAXV], en[MAXV], ax[MAXV], sp[MAXV];
-	int ns = cc_const_ints(g, n, 1, st, MAXV, true);
-	int ne = ns < 0 ? ns : cc_const_ints(g, n, 2, en, MAXV, true);
-	int na, np;
+	int ns, ne, na, np;
 	unsigned seen = 0;
 
+	if (n->ver < 10) {	/* attributes */
+		if (n->nin > 1)
+			return NERR(g, n, EINVAL, "Slice-1 takes one input");
+		ns = cc_attr_ints(n, "starts", st, MAXV);
+		ne = cc_attr_ints(n, "ends", en, MAXV);
+		na = cc_attr_ints(n, "axes", ax, MAXV);
+		if (ns < 0 || ne < 0 || ns > MAXV || ne > MAXV || na > MAXV)
+			return NERR(g, n, EINVAL, "attributes 'starts' and 'ends' are required");
+		if (na < 0) {
+			na = ns;
+			for (int i = 0; i < ns; i++)
+				ax[i] = i;
+		}
+		np = ns;
+		for (int i = 0; i < ns; i++)
+			sp[i] = 1;
+		goto have;
+	}
+	if (n->nin < 3)
+		return NERR(g, n, EINVAL, "starts and ends inputs are required");
+	ns = cc_const_ints(g, n, 1, st, MAXV, true);
+	ne = ns < 0 ? ns : cc_const_ints(g, n, 2, en, MAXV, true);
 	if (ns < 0 || ne < 0)
 		return -g->err_code;
 	if (ns != ne)
@@ -586,6 +606,9 @@ int cc_slice_params(struct cc_graph *g, struct cc_node *n, int rank, const int64
 	} else if (np < 0) {
 		return np;
 	}
+have:
+	if (ns != ne)
+		return NERR(g, n, EINVAL, "starts and ends differ in length");
 	if (na != ns || np != ns)
 		return NERR(g, n, EINVAL, "starts, ends, axes and steps differ in length");
 	for (int i = 0; i < rank; i++) {
@@ -772,8 +795,20 @@ int check_pad(struct cc_graph *g, struct cc_node *n)
 
 int cc_pad_params(struct cc_graph *g, struct cc_node *n, int rank, int64_t *pb, int64_t *pe)
 {
-	int64_t p[2 * CC_MAX_RANK];
-	int np = cc_const_ints(g, n, 1, p, 2 * CC_MAX_RANK, true);
+	int64_t p[2 * CC_MAX_RANK + 1];
+	int np;
+
+	if (n->ver < 11) {
+		if (n->nin > 1)
+			return NERR(g, n, EINVAL, "Pad-2 takes one input");
+		np = cc_attr_ints(n, "pads", p, 2 * CC_MAX_RANK + 1);
+		if (np < 0)
+			return NERR(g, n, EINVAL, "attribute 'pads' is required");
+	} else {
+		if (n->nin < 2)
+			return NERR(g, n, EINVAL, "input 'pads' is required");
+		np = cc_const_ints(g, n, 1, p, 2 * CC_MAX_RANK, true);
+	}
 	if (np < 0)
 		return np;
 	if (np != 2 * rank)
@@ -820,6 +855,7 @@ int ref_pad(struct cc_graph *g, const struct cc_node *n, const struct cc_view *i
 	size_t es = cc_dtype_size(in[0].dtype);
 	uint64_t ne = cc_view_elems(&out[0]);
 	bool hv = n->nin > 2 && n->in[2];
+	double legacy_val = cc_attr_f(n, "value", 0.0f);
 
 	if (cc_pad_params(g, (struct cc_node *)n, r, pb, pe))
 		return -g->err_code;
@@ -849,6 +885,8 @@ int ref_pad(struct cc_graph *g, const struct cc_node *n, const struct cc_view *i
 		if (pad) {
 			if (hv)
 				memcpy(dst, in[2].data, es);
+			else if (n->ver < 11)
+				cc_st(out[0].dtype, out[0].data, i, legacy_val);
 			else
 				memset(dst, 0, es);
 		} else {

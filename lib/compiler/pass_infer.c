@@ -136,3 +136,74 @@ int cc_pass_infer_fold(struct cc_graph *g)
 	}
 	return cc_graph_refresh(g);
 }
+
+/* Inputs of @n that must be constants (shape-defining). */
+static unsigned int const_slots(const struct cc_node *n)
+{
+	static const struct { const char *op; unsigned int mask; } t[] = {
+		{ "Reshape", 0x2 }, { "Expand", 0x2 }, { "Tile", 0x2 }, { "Slice", 0x1e },
+		{ "Pad", 0x6 }, { "Squeeze", 0x2 }, { "Unsqueeze", 0x2 }, { "ReduceSum", 0x2 },
+		{ "Split", 0x2 }, { "Range", 0x7 }, { "ConstantOfShape", 0x1 }, { "Trilu", 0x2 },
+		{ "Dropout", 0x6 }, { "Clip", 0x6 },
+	};
+	for (size_t i = 0; i < CC_ARRAY_SIZE(t); i++)
+		if (!strcmp(t[i].op, n->op) && !n->domain[0])
+			return t[i].mask;
+	return 0;
+}
+
+int cc_spec_inputs(struct cc_graph *g, bool *mask)
+{
+	bool *need = calloc((size_t)(g->ntensors ? g->ntensors : 1), sizeof(bool));
+	int rc;
+
+	if (!need)
+		return cc_err(g, ENOMEM, "out of memory");
+	rc = cc_graph_toposort(g);
+	for (int i = g->nnodes - 1; i >= 0 && !rc; i--) {
+		struct cc_node *n = g->nodes[i];
+		unsigned int m = const_slots(n);
+		bool all = false;
+		if (n->dead)
+			continue;
+		for (int j = 0; j < n->nout; j++)
+			if (n->out[j] && need[n->out[j]->id])
+				all = true;
+		/* Shape and Size need only shapes */
+		if (!strcmp(n->op, "Shape") || !strcmp(n->op, "Size"))
+			all = false;
+		for (int j = 0; j < n->nin; j++)
+			if (n->in[j] && (all || (m & (1u << j))))
+				need[n->in[j]->id] = true;
+	}
+	for (int i = 0; i < g->ninputs; i++)
+		mask[i] = need[g->inputs[i]->id];
+	free(need);
+	return rc;
+}
+
+int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_view *v)
+{
+	struct cc_tensor *t = NULL;
+	size_t bytes;
+	void *d;
+
+	for (int i = 0; i < g->ninputs; i++)
+		if (!strcmp(g->inputs[i]->name, input))
+			t = g->inputs[i];
+	if (!t)
+		return cc_err(g, EINVAL, "no graph input named '%s'", input);
+	if (v->dtype != t->dtype)
+		return cc_err(g, EINVAL, "input '%s' is %s, value is %s", input, cc_dtype_name(t->dtype),
+			      cc_dtype_name(v->dtype));
+	if (cc_bind_input_shape(g, input, v->rank, v->dims))
+		return -g->err_code;
+	bytes = cc_tensor_bytes(t);
+	d = malloc(bytes ? bytes : 1);
+	if (!d)
+		return cc_err(g, ENOMEM, "out of memory");
+	memcpy(d, v->data, bytes);
+	free(t->data);
+	t->data = d;	/* stays a graph input: its run-time value must equal this */
+	return 0;
+}

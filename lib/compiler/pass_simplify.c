@@ -31,7 +31,8 @@ int cc_pass_simplify(struct cc_graph *g)
 
 	if (g->err_code)
 		return -g->err_code;
-	cc_graph_refresh(g);
+	if (cc_pass_legacy(g))
+		return -g->err_code;
 	while (changed) {
 		changed = false;
 		for (int i = 0; i < g->nnodes; i++) {

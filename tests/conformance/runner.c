@@ -193,6 +193,17 @@ static enum result run_set(const char *casedir, const char *set, char *why, size
 			goto out;
 		}
 	}
+	/* shape-defining inputs (Reshape's shape, ...) are specialized: bound at compile time */
+	bool spec[MAX_IO] = { false };
+	if (cc_spec_inputs(g, spec)) {
+		snprintf(why, wlen, "%s", g->err);
+		goto out;
+	}
+	for (int i = 0; i < nin; i++)
+		if (spec[i] && cc_bind_input_value(g, g->inputs[i]->name, &in[i])) {
+			snprintf(why, wlen, "%s", g->err);
+			goto out;
+		}
 	rc = cc_pass_infer_fold(g);
 	if (!rc)
 		rc = cc_pass_simplify(g);
