@@ -88,6 +88,15 @@ enum cc_tkind {
 	CC_T_CONST,		/* initializer or folded constant: data != NULL */
 };
 
+/* Where a tensor lives on the device (pass_memplan.c). */
+enum cc_memclass {
+	CC_MEM_NONE = 0,	/* not on the device (folded away, unused) */
+	CC_MEM_ARENA,		/* activations: liveness-planned offsets in one buffer */
+	CC_MEM_CONST,		/* weights and other constants */
+	CC_MEM_INPUT,		/* graph input #mem_off (offset 0 of the caller's buffer) */
+	CC_MEM_OUTPUT,		/* graph output #mem_off */
+};
+
 /* Device layouts (pass_layout.c). */
 enum cc_layout {
 	CC_LAYOUT_ND = 0,	/* row-major, as ONNX */
@@ -123,8 +132,8 @@ struct cc_tensor {
 	int64_t mem_off;		/* offset in its memory class, -1 = none */
 	int mem_class;			/* enum cc_memclass */
 	uint64_t dev_bytes;
-	struct cc_tensor *alias;	/* shares storage with (reshape-like) */
-	int64_t alias_off;
+	struct cc_tensor *alias;	/* shares storage with this tensor (reshape-like ops) */
+	uint64_t io_index;		/* CC_MEM_INPUT/OUTPUT: which one */
 };
 
 struct cc_attr {
@@ -177,8 +186,14 @@ struct cc_graph {
 	int err_code;
 	char err[1024];
 	uint64_t const_bytes;		/* host bytes of constant data */
+	/* memory plan (pass_memplan.c) */
+	uint64_t arena_bytes;		/* peak of the activation arena */
+	uint64_t weights_bytes;		/* constants on the device */
+	uint64_t io_bytes;		/* graph inputs and outputs */
+	uint64_t naive_bytes;		/* activations without reuse, for comparison */
 	unsigned int name_seq;		/* generated names */
-	bool finalized;			/* outputs fixed */
+	void **blobs;			/* malloc'd data owned by the graph (attribute tensors) */
+	int nblobs, bcap;
 };
 
 struct cc_graph *cc_graph_new(void);
@@ -186,6 +201,8 @@ void cc_graph_free(struct cc_graph *g);
 /* First error wins; returns -code. */
 int cc_err(struct cc_graph *g, int code, const char *fmt, ...) CC_PRINTF(3, 4);
 void cc_err_clear(struct cc_graph *g);
+/* The graph frees @p when destroyed (on failure @p is freed now and -ENOMEM returned). */
+int cc_graph_own(struct cc_graph *g, void *p);
 
 struct cc_tensor *cc_tensor_new(struct cc_graph *g, const char *name, int dtype, int rank,
 				const int64_t *dims);
@@ -307,6 +324,8 @@ int cc_read_file(const char *path, void **data, size_t *size, uint64_t max, char
 /* Bind symbolic input dims: name=value pairs; inputs not listed keep their dims. */
 int cc_bind_input_shape(struct cc_graph *g, const char *input, int rank, const int64_t *dims);
 int cc_pass_infer_fold(struct cc_graph *g);	/* shape inference + constant folding */
+/* Fold one inferred node if its inputs allow (outputs become constants). */
+int cc_node_try_fold(struct cc_graph *g, struct cc_node *n);
 int cc_pass_legacy(struct cc_graph *g);	/* opset < 11 forms -> current forms */
 int cc_pass_simplify(struct cc_graph *g);	/* legacy forms, identity removal, dead code */
 /* A new constant (copy of @data, or zeros) with a generated name. */
@@ -324,7 +343,17 @@ struct cc_tensor *cc_reshaped(struct cc_graph *g, struct cc_tensor *x, int rank,
 int cc_spec_inputs(struct cc_graph *g, bool *mask);
 int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_view *v);
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
-int cc_pass_validate(struct cc_graph *g);	/* all nodes bound, checked, shapes known */
+/*
+ * Memory planning: decide where every tensor lives; activations share one
+ * arena by liveness (greedy by size, TFLite-style), reshape-like ops alias
+ * their input. @align is the byte alignment of every tensor. Uses
+ * t->dev_dtype for sizes (the precision pass sets it; defaults to dtype).
+ */
+int cc_pass_memplan(struct cc_graph *g, uint64_t align);
+/* Bytes of @t on the device. */
+uint64_t cc_dev_bytes(const struct cc_tensor *t);
+/* Storage root of an aliasing chain. */
+struct cc_tensor *cc_storage(struct cc_tensor *t);
 
 /* ---- device support (lower.c) ------------------------------------------------------------ */
 /* 0 if the device can execute @n (bound and inferred) at @precision, else

@@ -177,7 +177,7 @@ static int add_attrs(struct cc_graph *g, struct cc_node *n, int nattr, const str
 			*t = *s->t;
 			t->id = -1;
 			t->data = malloc(b ? b : 1);
-			if (!t->data)
+			if (!t->data || cc_graph_own(g, t->data))
 				return cc_err(g, ENOMEM, "out of memory");
 			memcpy(t->data, s->t->data, b);
 			a->t = t;
@@ -244,6 +244,9 @@ SINAN_API int sinan_graph_op_multi(sinan_graph_t g, const char *op, int nin, con
 			known = false;
 	if (!rc && known)
 		rc = cc_node_infer(g, n);
+	/* shape computations (Shape -> Gather -> Concat -> Reshape) fold as they are built */
+	if (!rc && known)
+		rc = cc_node_try_fold(g, n);
 	if (rc) {
 		n->dead = true;
 		return rc;

@@ -314,10 +314,9 @@ void cc_graph_free(struct cc_graph *g)
 		return;
 	for (int i = 0; i < g->ntensors; i++)
 		free(g->tensors[i]->data);
-	for (int i = 0; i < g->nnodes; i++)
-		for (int j = 0; j < g->nodes[i]->nattr; j++)
-			if (g->nodes[i]->attr[j].t)
-				free(g->nodes[i]->attr[j].t->data);
+	for (int i = 0; i < g->nblobs; i++)
+		free(g->blobs[i]);
+	free(g->blobs);
 	free(g->tensors);
 	free(g->nodes);
 	free(g->inputs);
@@ -359,6 +358,16 @@ static int grow(void **arr, int *cap, int need, size_t elem)
 		return -ENOMEM;
 	*arr = p;
 	*cap = nc;
+	return 0;
+}
+
+int cc_graph_own(struct cc_graph *g, void *p)
+{
+	if (grow((void **)&g->blobs, &g->bcap, g->nblobs + 1, sizeof(*g->blobs))) {
+		free(p);
+		return cc_err(g, ENOMEM, "out of memory");
+	}
+	g->blobs[g->nblobs++] = p;
 	return 0;
 }
 

@@ -402,6 +402,8 @@ static struct cc_tensor *tensor_from_proto(struct cc_graph *g, const Onnx__Tenso
 	if (add) {
 		cc_tensor_set_data(g, t, v.data);
 	} else {
+		if (cc_graph_own(g, v.data))
+			return NULL;
 		t->data = v.data;
 		t->kind = CC_T_CONST;
 	}
@@ -658,7 +660,9 @@ static int import_model(struct cc_graph *g, const Onnx__ModelProto *m)
 {
 	bool have_default = false;
 
-	if (!m->has_ir_version || m->ir_version < 3)
+	if (!m->has_ir_version)
+		return cc_err(g, EINVAL, "model has no ir_version (not an ONNX model?)");
+	if (m->ir_version < 3)
 		return cc_err(g, ENOTSUP, "ONNX IR version %lld not supported (3 or newer)",
 			      (long long)m->ir_version);
 	g->ir_version = (int)CC_MIN(m->ir_version, 1000);

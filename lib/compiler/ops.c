@@ -167,10 +167,24 @@ static const struct cc_opdef ops[] = {
 	OPX("SpaceToDepth", 1, 1, 1, 1, 1, a_d2s, CC_OP_FOLD, NULL, infer_d2s, ref_d2s),
 };
 
-/* Sinan-internal ops (domain "sinan"), produced by fusion or the builder. */
+#define EPI A("activation", STRING), A("act_alpha", FLOAT), A("act_beta", FLOAT)
+static const struct cc_attrdef a_fconv[] = {
+	A("auto_pad", STRING), A("dilations", INTS), A("group", INT), A("kernel_shape", INTS),
+	A("pads", INTS), A("strides", INTS), EPI, END };
+static const struct cc_attrdef a_fmm[] = {
+	A("alpha", FLOAT), A("beta", FLOAT), A("transA", INT), A("transB", INT), EPI, END };
+static const struct cc_attrdef a_attn[] = { A("scale", FLOAT), A("k_trans", INT), END };
+
+/* Sinan-internal ops (domain "sinan"), produced by fusion or the builder (ops_fused.c). */
+#define SOP(nm, i0, i1, o0, o1, at, ck, inf, rf) \
+	{ nm, "sinan", 1, i0, i1, o0, o1, at, CC_OP_FOLD | CC_OP_INTERNAL, ck, inf, rf }
 static const struct cc_opdef sinan_ops[] = {
-	{ "Gelu", "sinan", 1, 1, 1, 1, 1, a_gelu, CC_OP_FOLD | CC_OP_INTERNAL, check_unary_float,
-	  infer_unary, ref_unary },
+	SOP("Gelu", 1, 1, 1, 1, a_gelu, check_unary_float, infer_unary, ref_unary),
+	SOP("Conv", 2, 4, 1, 1, a_fconv, check_fused, infer_fconv, ref_fconv),
+	SOP("MatMul", 2, 4, 1, 1, a_fmm, check_fused, infer_fmatmul, ref_fmatmul),
+	SOP("LayerNormalization", 2, 3, 1, 3, a_ln, NULL, infer_layernorm, ref_layernorm),
+	SOP("Softmax", 1, 1, 1, 1, a_axis, check_unary_float, infer_softmax, ref_softmax),
+	SOP("Attention", 3, 4, 1, 1, a_attn, NULL, infer_attention, ref_attention),
 };
 
 const struct cc_opdef *cc_op_lookup(const char *domain, const char *name)
@@ -226,7 +240,9 @@ int cc_node_bind(struct cc_graph *g, struct cc_node *n)
 	if (!d)
 		return NERR(g, n, ENOTSUP, "operator is not supported");
 	n->def = d;
-	if (!(d->flags & CC_OP_INTERNAL)) {
+	if (d->flags & CC_OP_INTERNAL) {
+		n->ver = 17;	/* internal ops follow the current semantics */
+	} else {
 		n->ver = g->opset;
 		if (n->ver < d->min_ver)
 			return NERR(g, n, ENOTSUP, "opset %d binds an operator version older than %d, "

@@ -431,10 +431,11 @@ int ref_binary(struct cc_graph *g, const struct cc_node *n, const struct cc_view
 /* ---- variadic Max/Min/Sum/Mean ------------------------------------------------------- */
 int infer_variadic(struct cc_graph *g, struct cc_node *n)
 {
-	int r = IN(n, 0)->rank;
+	const struct cc_tensor *x0 = n->in[0];
+	int r = x0->rank;
 	int64_t d[CC_MAX_RANK];
 
-	memcpy(d, IN(n, 0)->dims, sizeof(d));
+	memcpy(d, x0->dims, sizeof(d));
 	if (IN(n, 0)->dtype == SINAN_TYPE_BOOL)
 		return NERR(g, n, EINVAL, "bool inputs");
 	if (!strcmp(n->op, "Sum") || !strcmp(n->op, "Mean"))
@@ -756,4 +757,75 @@ int ref_dropout(struct cc_graph *g, const struct cc_node *n, const struct cc_vie
 	if (n->nout > 1 && n->out[1])
 		memset(out[1].data, 1, cc_view_elems(&out[1]));
 	return 0;
+}
+
+/* ---- fused epilogue activations ------------------------------------------------------------ */
+int cc_act_code(const char *name)
+{
+	if (!name || !*name)
+		return CC_ACT_NONE;
+	if (!strcmp(name, "Clip"))
+		return CC_ACT_CLIP;
+	for (int i = 0; i < U_COUNT; i++)
+		if (!strcmp(uop_names[i], name))
+			return i;
+	if (!strcmp(name, "GeluTanh"))
+		return U_GELU_TANH;
+	return CC_ACT_INVALID;
+}
+
+const char *cc_act_name(int code)
+{
+	if (code == CC_ACT_NONE)
+		return "";
+	if (code == CC_ACT_CLIP)
+		return "Clip";
+	if (code == U_GELU_TANH)
+		return "GeluTanh";
+	return code >= 0 && code < U_COUNT ? uop_names[code] : "?";
+}
+
+/* Activations usable as an epilogue: float in, float out, elementwise, with
+ * at most two float parameters (alpha, beta). */
+bool cc_act_fusable(int code)
+{
+	switch (code) {
+	case U_RELU: case U_SIGMOID: case U_TANH: case U_LRELU: case U_ELU: case U_SELU:
+	case U_CELU: case U_HSIG: case U_HSWISH: case U_SOFTPLUS: case U_SOFTSIGN: case U_TRELU:
+	case U_GELU: case U_GELU_TANH: case CC_ACT_CLIP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+double cc_act_apply(int code, double x, double alpha, double beta)
+{
+	struct uparams p = { .alpha = alpha, .beta = beta, .gamma = beta };
+
+	if (code == CC_ACT_NONE)
+		return x;
+	if (code == CC_ACT_CLIP)
+		return isnan(x) ? x : fmin(fmax(x, alpha), beta);
+	return ueval(code, x, &p);
+}
+
+/* Default alpha/beta of an activation node, as the unfused op would use them. */
+void cc_act_params(const struct cc_node *n, int code, float *alpha, float *beta)
+{
+	*alpha = 0;
+	*beta = 0;
+	switch (code) {
+	case U_LRELU: *alpha = cc_attr_f(n, "alpha", 0.01f); break;
+	case U_ELU: case U_CELU: case U_TRELU: *alpha = cc_attr_f(n, "alpha", 1.0f); break;
+	case U_SELU:
+		*alpha = cc_attr_f(n, "alpha", 1.67326319217681884765625f);
+		*beta = cc_attr_f(n, "gamma", 1.05070102214813232421875f);
+		break;
+	case U_HSIG:
+		*alpha = cc_attr_f(n, "alpha", 0.2f);
+		*beta = cc_attr_f(n, "beta", 0.5f);
+		break;
+	default: break;
+	}
 }

@@ -142,6 +142,25 @@ int ref_trilu(struct cc_graph *, const struct cc_node *, const struct cc_view *,
 int infer_d2s(struct cc_graph *, struct cc_node *);
 int ref_d2s(struct cc_graph *, const struct cc_node *, const struct cc_view *, struct cc_view *);
 
+/* Activation epilogues of fused ops (ops_elem.c): codes are unary op codes. */
+#define CC_ACT_NONE	(-1)
+#define CC_ACT_INVALID	(-2)
+#define CC_ACT_CLIP	1000
+int cc_act_code(const char *name);
+const char *cc_act_name(int code);
+bool cc_act_fusable(int code);
+double cc_act_apply(int code, double x, double alpha, double beta);
+void cc_act_params(const struct cc_node *n, int code, float *alpha, float *beta);
+
+/* Fused internal ops (ops_fused.c) */
+int infer_fconv(struct cc_graph *, struct cc_node *);
+int ref_fconv(struct cc_graph *, const struct cc_node *, const struct cc_view *, struct cc_view *);
+int infer_fmatmul(struct cc_graph *, struct cc_node *);
+int ref_fmatmul(struct cc_graph *, const struct cc_node *, const struct cc_view *, struct cc_view *);
+int check_fused(struct cc_graph *, struct cc_node *);
+int infer_attention(struct cc_graph *, struct cc_node *);
+int ref_attention(struct cc_graph *, const struct cc_node *, const struct cc_view *, struct cc_view *);
+
 /* Legacy (opset < 7) broadcasting of binary ops (ops_elem.c). */
 bool cc_legacy_bcast(const struct cc_node *n);
 int cc_legacy_bdims(struct cc_graph *g, const struct cc_node *n, int ra, const int64_t *da, int rb,

@@ -102,6 +102,12 @@ static int fold(struct cc_graph *g, struct cc_node *n)
 	return rc;
 }
 
+int cc_node_try_fold(struct cc_graph *g, struct cc_node *n)
+{
+	uint64_t cap = CC_MAX(FOLD_FLOOR, 2 * g->const_bytes);
+	return foldable(g, n, cap) ? fold(g, n) : 0;
+}
+
 int cc_pass_infer_fold(struct cc_graph *g)
 {
 	uint64_t cap;
