@@ -507,6 +507,140 @@ enum sinan_exc {
 };
 
 /*
+ * ---- Static checks ----------------------------------------------------------------
+ * sinan_insn_fields(op): the fields an opcode uses (0: no such opcode).
+ * sinan_insn_check(w): SINAN_EXC_NONE if @w is a well-formed instruction,
+ * else the SINAN_EXC_* the core raises when it executes it. Operand values
+ * (registers) are checked at run time only.
+ */
+#define SINAN_F_R_ALL	(SINAN_F_RD | SINAN_F_RA | SINAN_F_RB | SINAN_F_RC | SINAN_F_RE | \
+			 SINAN_F_RF | SINAN_F_FUNC_R)
+
+static inline __u64 sinan_insn_fields(unsigned int op)
+{
+	switch (op) {
+	case SINAN_I_NOP: case SINAN_I_END: return 0xff;
+	case SINAN_I_LI: case SINAN_I_LUI: return 0xff | SINAN_F_RD | SINAN_F_IMM32;
+	case SINAN_I_ALU: return 0xff | SINAN_F_RD | SINAN_F_RA | SINAN_F_RB | SINAN_F_FUNC_R;
+	case SINAN_I_ALUI: case SINAN_I_LD: case SINAN_I_ST: case SINAN_I_BR:
+		return 0xff | SINAN_F_RD | SINAN_F_RA | SINAN_F_FUNC_I | SINAN_F_IMM32;
+	case SINAN_I_TRAP: return 0xff | SINAN_F_IMM32;
+	case SINAN_I_SETCFG: return 0xff | SINAN_F_RA | SINAN_F_FUNC_I;
+	case SINAN_I_SET_FLAG: case SINAN_I_WAIT_FLAG: return 0xff | SINAN_F_FUNC_R | SINAN_F_IMM16;
+	case SINAN_I_BARRIER: return 0xff | SINAN_F_FUNC_R;
+	case SINAN_I_LOADF: return 0xff | (SINAN_F_R_ALL & ~SINAN_F_RF);
+	case SINAN_I_VUN: case SINAN_I_VCVT: case SINAN_I_VRED: return 0xff | (SINAN_F_R_ALL & ~SINAN_F_RB);
+	case SINAN_I_VDUP: return 0xff | (SINAN_F_R_ALL & ~SINAN_F_RA);
+	case SINAN_I_MOV: case SINAN_I_IMG2COL: case SINAN_I_MMAD: case SINAN_I_FIXP:
+	case SINAN_I_VBIN: case SINAN_I_VSCALAR: case SINAN_I_VCMP: case SINAN_I_VSEL:
+		return 0xff | SINAN_F_R_ALL;
+	}
+	return 0;
+}
+
+/* MOV: the pipe of a buffer pair, or -1 if the pair does not exist. */
+static inline int sinan_mov_pipe(unsigned int src, unsigned int dst)
+{
+	int l0ab = dst == SINAN_BUF_L0A || dst == SINAN_BUF_L0B;
+
+	if (src == SINAN_BUF_GM && (dst == SINAN_BUF_L1 || dst == SINAN_BUF_UB || l0ab))
+		return SINAN_PIPE_MTE2;
+	if ((src == SINAN_BUF_L1 && (dst == SINAN_BUF_UB || l0ab)) ||
+	    (src == SINAN_BUF_UB && dst == SINAN_BUF_L1))
+		return SINAN_PIPE_MTE1;
+	if ((src == SINAN_BUF_UB || src == SINAN_BUF_L1) && dst == SINAN_BUF_GM)
+		return SINAN_PIPE_MTE3;
+	return -1;
+}
+
+static inline int sinan_cube_dtype(unsigned int dt)
+{
+	return dt == SINAN_DT_FP32 || dt == SINAN_DT_FP16 || dt == SINAN_DT_BF16 || dt == SINAN_DT_INT8;
+}
+
+static inline int sinan_vun_float_only(unsigned int op)
+{
+	return !(op == SINAN_VU_COPY || op == SINAN_VU_RELU || op == SINAN_VU_ABS ||
+		 op == SINAN_VU_NEG || op == SINAN_VU_NOT);
+}
+
+static inline unsigned int sinan_insn_check(__u64 w)
+{
+	unsigned int op = SINAN_DEC_OP(w), fr = SINAN_DEC_FUNC_R(w), fi = SINAN_DEC_FUNC_I(w);
+	unsigned int vop = SINAN_V_OP(fr), vdt = SINAN_V_DT(fr), vfl = fr & SINAN_V_F_ROWSCALAR;
+	__u64 used = sinan_insn_fields(op);
+	int fl = sinan_dtype_is_float(vdt);
+
+	if (!used || (w & ~used))
+		return SINAN_EXC_OPCODE;
+	switch (op) {
+	case SINAN_I_ALU:
+		return fr < SINAN_ALU_COUNT ? SINAN_EXC_NONE : SINAN_EXC_FUNC;
+	case SINAN_I_ALUI:
+		return fi < SINAN_ALU_COUNT ? SINAN_EXC_NONE : SINAN_EXC_FUNC;
+	case SINAN_I_LD:
+		return fi <= (SINAN_LDST_SIZE_MASK | SINAN_LDST_SIGNED) ? SINAN_EXC_NONE : SINAN_EXC_FUNC;
+	case SINAN_I_ST:
+		return fi <= SINAN_LDST_SIZE_MASK ? SINAN_EXC_NONE : SINAN_EXC_FUNC;
+	case SINAN_I_BR:
+		if (fi >= SINAN_BR_COUNT)
+			return SINAN_EXC_FUNC;
+		return fi == SINAN_BR_ALWAYS && (SINAN_DEC_RD(w) || SINAN_DEC_RA(w)) ?
+		       SINAN_EXC_OPCODE : SINAN_EXC_NONE;
+	case SINAN_I_SETCFG:
+		return fi < SINAN_CFG_COUNT ? SINAN_EXC_NONE : SINAN_EXC_FUNC;
+	case SINAN_I_SET_FLAG:
+	case SINAN_I_WAIT_FLAG:
+		return (fr >> 8) || SINAN_FLAG_SRC(fr) >= SINAN_PIPE_COUNT ||
+		       SINAN_FLAG_DST(fr) >= SINAN_PIPE_COUNT || SINAN_FLAG_SRC(fr) == SINAN_FLAG_DST(fr) ||
+		       (__u16)SINAN_DEC_IMM16(w) >= SINAN_NUM_EVENTS ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_BARRIER:
+		return fr == SINAN_PIPE_ALL || (fr > SINAN_PIPE_S && fr < SINAN_PIPE_COUNT) ?
+		       SINAN_EXC_NONE : SINAN_EXC_FUNC;
+	case SINAN_I_MOV:
+		return (fr & ~(0x3fu | SINAN_MOV_F_ZPAD)) ||
+		       sinan_mov_pipe(SINAN_MOV_SRC(fr), SINAN_MOV_DST(fr)) < 0 ||
+		       ((fr & SINAN_MOV_F_ZPAD) && SINAN_MOV_DST(fr) == SINAN_BUF_GM) ?
+		       SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_LOADF:
+		return (fr & ~(0x3fu | SINAN_LOADF_F_TRANS)) ||
+		       (SINAN_LOADF_BUF(fr) != SINAN_BUF_L0A && SINAN_LOADF_BUF(fr) != SINAN_BUF_L0B) ||
+		       !sinan_cube_dtype(SINAN_LOADF_DT(fr)) ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_IMG2COL:
+		return (fr & ~7u) || !sinan_cube_dtype(fr & 7) ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_MMAD:
+		return (fr & ~(7u | SINAN_MMAD_F_ACC)) || !sinan_cube_dtype(fr & 7) ?
+		       SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_FIXP:
+		return (fr & ~0x1ffu) || (SINAN_FIXP_BUF(fr) != SINAN_BUF_UB &&
+					  SINAN_FIXP_BUF(fr) != SINAN_BUF_GM) ||
+		       SINAN_FIXP_DT(fr) >= SINAN_DT_COUNT ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VBIN:
+		return vdt >= SINAN_DT_COUNT || vop >= SINAN_VB_COUNT ||
+		       (!fl && (vop == SINAN_VB_PRELU || vop == SINAN_VB_POW)) ?
+		       SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VSCALAR:
+		return vdt >= SINAN_DT_COUNT || vop >= SINAN_VS_COUNT || vfl ||
+		       (!fl && vop >= SINAN_VS_LRELU) ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VUN:
+		return vdt >= SINAN_DT_COUNT || vop >= SINAN_VU_COUNT || vfl ||
+		       (!fl && sinan_vun_float_only(vop)) ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VCVT:
+		return (fr & ~0x1ffu) || SINAN_CVT_SRC(fr) >= SINAN_DT_COUNT ||
+		       SINAN_CVT_DST(fr) >= SINAN_DT_COUNT ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VRED:
+		return vdt >= SINAN_DT_COUNT || vop >= SINAN_VR_COUNT ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VDUP:
+		return vdt >= SINAN_DT_COUNT || vop || vfl ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VCMP:
+		return vdt >= SINAN_DT_COUNT || vop >= SINAN_VC_COUNT ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	case SINAN_I_VSEL:
+		return vdt >= SINAN_DT_COUNT || vop || vfl ? SINAN_EXC_FUNC : SINAN_EXC_NONE;
+	}
+	return SINAN_EXC_NONE;
+}
+
+/*
  * fault_info[31:16] of AI-core errors: what[3:0] is the local buffer
  * (SINAN_BUF_*) for CORE_BOUNDS/ALIGN/SYNC_HAZARD/MMU_FAULT, or the
  * SINAN_EXC_* cause for ILLEGAL_INSTR; pipe[7:4] the other pipe of a sync
