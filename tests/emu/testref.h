@@ -50,20 +50,40 @@ static inline int ref_fe(unsigned int rnd)
 	return FE_TONEAREST;
 }
 
-/* double -> fp16 bits with a rounding mode; NaN -> 0x7e00 */
+/*
+ * double -> fp16 bits with a rounding mode; NaN -> 0x7e00. The compiler's
+ * conversion (libgcc) only rounds to nearest even, so the directed modes
+ * pick between the two fp16 values that bracket |v|.
+ */
 static inline uint16_t ref_d_to_f16(double v, unsigned int rnd)
 {
-	volatile double vv = v;
+	volatile double a = fabs(v);
+	uint16_t sign = signbit(v) ? 0x8000 : 0, m, lo, hi;
 	_Float16 x;
-	uint16_t h;
+	double dm;
+	int neg = sign != 0;
 
 	if (isnan(v))
 		return 0x7e00;
-	fesetround(ref_fe(rnd));
-	x = (_Float16)vv;
-	fesetround(FE_TONEAREST);
-	memcpy(&h, &x, 2);
-	return h;
+	x = (_Float16)a;
+	memcpy(&m, &x, 2);
+	if (rnd == SINAN_RND_EVEN || isinf(v))
+		return sign | m;
+	dm = m == 0x7c00 ? 65536.0 : (double)ref_f16_to_f32(m);
+	if (dm == a && m != 0x7c00)
+		return sign | m;
+	if (dm > a || m == 0x7c00) {	/* rounded up (possibly to infinity) */
+		hi = m;
+		lo = (uint16_t)(m - 1);
+	} else {
+		lo = m;
+		hi = (uint16_t)(m + 1);
+	}
+	switch (rnd) {
+	case SINAN_RND_ZERO: return sign | lo;
+	case SINAN_RND_FLOOR: return sign | (neg ? hi : lo);
+	default: return sign | (neg ? lo : hi);
+	}
 }
 
 static inline uint16_t ref_f32_to_f16(float f)
