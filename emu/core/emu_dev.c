@@ -508,8 +508,9 @@ static void device_reset_locked(struct sinan_emu *emu)
 		q->head = q->tail = q->cq_wptr = 0;
 		q->done_seq = q->cur_seq = 0;
 		q->busy_cycles = q->jobs = 0;
-		q->enabled = q->stop_req = q->hung = false;
-		q->inject = SINAN_INJECT_NONE;
+		q->enabled = q->hung = false;
+		__atomic_store_n(&q->stop_req, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->inject, SINAN_INJECT_NONE, __ATOMIC_RELAXED);
 		q->ib.active = false;
 		q->epoch++;
 	}
@@ -554,7 +555,7 @@ int sinan_emu_inject_locked(struct sinan_emu *emu, unsigned int kind, unsigned i
 		emu->queues[queue].hung = true;
 		break;
 	default:
-		emu->queues[queue].inject = kind;
+		__atomic_store_n(&emu->queues[queue].inject, kind, __ATOMIC_RELAXED);
 		break;
 	}
 	return 0;
