@@ -264,7 +264,8 @@ sinan_status rec_launch(struct recorder *r, struct sinan_kernel *k, const struct
 		r->args = n;
 		r->args_cap = nc;
 	}
-	memset(r->args + r->args_len, 0, aoff + k->args_bytes - r->args_len);
+	if (aoff + k->args_bytes > r->args_len)
+		memset(r->args + r->args_len, 0, aoff + k->args_bytes - r->args_len);
 	for (uint32_t i = 0, u = 0; i < k->num_args; i++) {
 		const struct sinan_kernel_arg *ka = &k->args[i];
 		uint8_t *dst = r->args + aoff + ka->offset;

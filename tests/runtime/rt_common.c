@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rt_common.h"
 
@@ -16,6 +17,13 @@ const char *rt_backend(void)
 int rt_setup(void **state)
 {
 	(void)state;
+	if (!getenv("SINAN_BACKEND")) {
+		/* make check sets it; by hand: the driver if it is loaded, else the simulator. */
+		const char *b = access("/sys/module/sinan", F_OK) == 0 ? "drm" : "sim";
+
+		print_message("SINAN_BACKEND is not set: testing the %s backend\n", b);
+		setenv("SINAN_BACKEND", b, 1);
+	}
 	if (sinan_device_open(NULL, &rt_dev) != SINAN_OK) {
 		struct sinan_diagnosis d = { .size = sizeof(d) };
 
@@ -81,4 +89,22 @@ sinan_buffer_t rt_devbuf(size_t n)
 
 	ASSERT_OK(sinan_buffer_create(rt_dev, n, SINAN_MEM_DEVICE, 0, &b));
 	return b;
+}
+
+sinan_module_t rt_module(const uint64_t *code, size_t n, const struct sinan_kernel_arg *args, uint32_t nargs,
+			 sinan_kernel_t *k)
+{
+	sinan_kbin_writer_t w;
+	sinan_module_t m = NULL;
+	void *img;
+	size_t bytes;
+
+	ASSERT_OK(sinan_kbin_writer_create(&w));
+	ASSERT_OK(sinan_kbin_writer_add_kernel(w, "k", code, n, args, nargs));
+	ASSERT_OK(sinan_kbin_writer_finish(w, &img, &bytes));
+	ASSERT_OK(sinan_kbin_writer_destroy(w));
+	ASSERT_OK(sinan_module_load(rt_dev, img, bytes, &m));
+	sinan_free(img);
+	ASSERT_OK(sinan_module_get_kernel(m, "k", k));
+	return m;
 }

@@ -53,4 +53,9 @@ int rt_check(const void *p, size_t n, uint32_t seed);
 sinan_buffer_t rt_host(size_t n, void **map);
 sinan_buffer_t rt_devbuf(size_t n);
 
+
+
+/* A module with one kernel "k" of the given code and arguments (via the writer). */
+sinan_module_t rt_module(const uint64_t *code, size_t n, const struct sinan_kernel_arg *args, uint32_t nargs,
+			 sinan_kernel_t *k);
 #endif /* RT_COMMON_H */
