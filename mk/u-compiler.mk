@@ -1,47 +1,46 @@
 # SPDX-License-Identifier: MIT
-# lib/compiler: the Sinan tensor compiler (part of libsinan), its tools and
-# tests. The ONNX schema (lib/compiler/onnx/onnx.proto, vendored) becomes C
-# with protoc-c at build time, in $(O)/gen/compiler.
+# lib/compiler: the Sinan tensor compiler, part of libsinan (sources go into
+# LIBSINAN_SRCS, see mk/u-lib.mk), its tools (sinan-cc, sinan-run) and tests.
+# The ONNX schema (lib/compiler/onnx/onnx.proto, vendored) becomes C with
+# protoc-c at build time, in $(O)/gen/compiler.
 CC_GEN := $(O)/gen/compiler
+CC_PB_C := $(CC_GEN)/onnx.pb-c.c
 COMPILER_SRCS := $(sort $(wildcard lib/compiler/*.c))
-COMPILER_OBJS := $(call objs,$(COMPILER_SRCS)) $(CC_GEN)/onnx.pb-c.o
-COMPILER_LIB := $(O)/lib/libsinan-compiler.a
-COMPILER_LDLIBS := -lprotobuf-c -lm
-LIBS += $(COMPILER_LIB)
+LIBSINAN_SRCS += $(COMPILER_SRCS) $(CC_PB_C)
+LIBSINAN_LDLIBS += $(shell pkg-config --libs libprotobuf-c)
+LIBSINAN_DEPS_PC += libprotobuf-c
 CPPFLAGS_lib/compiler := -I$(CC_GEN)
+# Messages are truncated to their buffers on purpose.
+CFLAGS_lib/compiler := -fPIC -Wno-format-truncation
 
-$(CC_GEN)/onnx.pb-c.h: $(CC_GEN)/onnx.pb-c.c
-$(CC_GEN)/onnx.pb-c.c: lib/compiler/onnx/onnx.proto
+$(CC_GEN)/onnx.pb-c.h: $(CC_PB_C)
+$(CC_PB_C): lib/compiler/onnx/onnx.proto
 	@mkdir -p $(@D)
 	$(Q)protoc-c --proto_path=lib/compiler/onnx --c_out=$(CC_GEN) onnx.proto
-$(CC_GEN)/onnx.pb-c.o: $(CC_GEN)/onnx.pb-c.c
-	$(Q)$(CC) $(CPPFLAGS) -I$(CC_GEN) $(CFLAGS) -c $< -o $@
+$(call objs,$(CC_PB_C)): $(CC_PB_C)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -I$(CC_GEN) $(CFLAGS) -fPIC -c $< -o $@
 $(call objs,$(COMPILER_SRCS)): | $(CC_GEN)/onnx.pb-c.h
 
-$(COMPILER_LIB): $(COMPILER_OBJS)
-	@mkdir -p $(@D)
-	$(Q)rm -f $@ && $(AR) rcs $@ $^
-
-# Tests: one cmocka program per area, tests/compiler/test_<area>.c
+# Tests: one cmocka program per area, tests/compiler/test_<area>.c, linked
+# with the static library (they use internal interfaces).
 CC_TEST_SRCS := $(sort $(wildcard tests/compiler/test_*.c))
-CC_TESTS := $(patsubst tests/compiler/test_%.c,$(O)/tests/sinan-test-cc-%,$(CC_TEST_SRCS))
-CC_TEST_COMMON := $(call objs,$(filter-out tests/compiler/test_%.c,$(wildcard tests/compiler/*.c)))
+CC_TEST_COMMON := $(filter-out $(CC_TEST_SRCS),$(sort $(wildcard tests/compiler/*.c)))
+CC_TESTS := $(patsubst tests/compiler/test_%.c,$(O)/tests/compiler/test-compiler-%,$(CC_TEST_SRCS))
 HOST_TESTS += $(CC_TESTS)
-CPPFLAGS_tests/compiler := -I$(CC_GEN) -Ilib/compiler
-$(call objs,$(CC_TEST_SRCS)): | $(CC_GEN)/onnx.pb-c.h
-$(O)/tests/sinan-test-cc-%: $(O)/obj/tests/compiler/test_%.o $(CC_TEST_COMMON) $(COMPILER_LIB)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(COMPILER_LDLIBS) -lcmocka
-
-# Conformance runner against ONNX's test data (run by 'make conformance').
-CONF_BIN := $(O)/tests/sinan-conformance
-
-$(CONF_BIN): $(call objs,tests/conformance/runner.c) $(COMPILER_LIB)
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(COMPILER_LDLIBS)
-CPPFLAGS_tests/conformance := -Ilib/compiler
-all: $(CONF_BIN)
-# Messages are truncated to their buffers on purpose.
-CFLAGS_lib/compiler := -Wno-format-truncation
-CFLAGS_tests/conformance := -Wno-format-truncation
+CPPFLAGS_tests/compiler := -I$(CC_GEN) -Ilib/compiler -Itests/compiler
 CFLAGS_tests/compiler := -Wno-format-truncation
+$(call objs,$(CC_TEST_SRCS) $(CC_TEST_COMMON)): | $(CC_GEN)/onnx.pb-c.h
+$(O)/tests/compiler/test-compiler-%: $(O)/obj/tests/compiler/test_%.o $(call objs,$(CC_TEST_COMMON)) $(O)/lib/libsinan.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka $(LIBSINAN_LDLIBS)
+
+# ONNX conformance runner (run by 'make conformance', see mk/conformance.mk).
+CONF_BIN := $(O)/tests/conformance/sinan-conformance
+CPPFLAGS_tests/conformance := -Ilib/compiler
+CFLAGS_tests/conformance := -Wno-format-truncation
+$(CONF_BIN): $(call objs,tests/conformance/runner.c) $(O)/lib/libsinan.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) $(LIBSINAN_LDLIBS)
+all: $(CONF_BIN)
+.SECONDARY: $(call objs,$(CC_TEST_SRCS) $(CC_TEST_COMMON) tests/conformance/runner.c)
