@@ -6,7 +6,9 @@
 CC_GEN := $(O)/gen/compiler
 CC_PB_C := $(CC_GEN)/onnx.pb-c.c
 COMPILER_SRCS := $(sort $(wildcard lib/compiler/*.c))
-LIBSINAN_SRCS += $(COMPILER_SRCS) $(CC_PB_C)
+# The code generator emits with lib/isa's assembler (ISA_SRCS, mk/u-isa.mk).
+LIBSINAN_SRCS += $(COMPILER_SRCS) $(CC_PB_C) $(ISA_SRCS)
+CFLAGS_lib/isa += -fPIC
 LIBSINAN_LDLIBS += $(shell pkg-config --libs libprotobuf-c)
 LIBSINAN_DEPS_PC += libprotobuf-c
 CPPFLAGS_lib/compiler := -I$(CC_GEN)

@@ -1,12 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * Device support of nodes: which ops, attribute values and element types
- * have a lowering to the AI core at a given precision.
+ * Lowering dispatch: which family of kernels executes a node, and whether
+ * the device can execute it at all (cc_dev_supported, used by
+ * sinan_op_supported and sinan_graph_check before compiling).
  */
-#include "ops_int.h"
+#include "cg_int.h"
 
 int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
 {
-	(void)precision;
+	for (int i = 0; i < n->nout; i++)
+		if (n->out[i] && cc_hw_dtype(n->out[i]->dtype) < 0)
+			return NERR(g, n, ENOTSUP, "output type %s is not supported on the device",
+				    cc_dtype_name(n->out[i]->dtype));
+	if (cc_is_elem(n))
+		return cc_elem_supported(g, n, precision);
 	return NERR(g, n, ENOTSUP, "no device lowering for this operator yet");
+}
+
+int cc_lower_node(struct cg *c, struct cc_node *n)
+{
+	if (cc_is_elem(n))
+		return cc_lower_elem(c, n);
+	return NERR(c->g, n, ENOTSUP, "no device lowering for this operator yet");
 }
