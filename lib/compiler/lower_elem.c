@@ -60,6 +60,8 @@ struct operand {
 	int dt;			/* hw dtype */
 	double imm;		/* C_IMM */
 	int64_t st[CC_MAX_RANK];	/* element strides in merged output index space */
+	int vrank;			/* > 0: view the tensor with these dims (per-axis params) */
+	int64_t vdims[CC_MAX_RANK];
 	int arg;
 	unsigned int reg;	/* base address register */
 };
@@ -290,12 +292,14 @@ static int geometry(struct ex *e, const struct cc_tensor *y)
 			cc_strides(r, y->dims, st[k]);
 			continue;
 		}
-		if (t->rank > r)
+		int tr = e->op[k].vrank ? e->op[k].vrank : t->rank;
+		const int64_t *td = e->op[k].vrank ? e->op[k].vdims : t->dims;
+		if (tr > r)
 			return fail(e, "operand rank exceeds the output's");
-		cc_strides(t->rank, t->dims, ts);
+		cc_strides(tr, td, ts);
 		for (int i = 0; i < r; i++) {
-			int j = i - (r - t->rank);
-			st[k][i] = (j >= 0 && t->dims[j] != 1) ? ts[j] : 0;
+			int j = i - (r - tr);
+			st[k][i] = (j >= 0 && td[j] != 1) ? ts[j] : 0;
 		}
 	}
 	cc_strides(r, y->dims, st[MAXIN]);
@@ -578,6 +582,19 @@ static int build(struct ex *e)
 		for (int i = 0; i < n->nin; i++)
 			if (n->in[i] && add_operand(e, n->in[i], -1) < 0)
 				return -1;
+		/* per-axis scale and zero point: [C] along 'axis', not numpy-aligned */
+		const struct cc_tensor *x = n->in[0], *sc = n->in[1];
+		if (sc->rank == 1 && sc->dims[0] > 1) {
+			int64_t a = cc_attr_i(n, "axis", 1);
+			if (a < 0)
+				a += x->rank;
+			for (int k = 1; k < e->nop; k++) {
+				e->op[k].vrank = x->rank - (int)a;
+				e->op[k].vdims[0] = sc->dims[0];
+				for (int i = 1; i < e->op[k].vrank; i++)
+					e->op[k].vdims[i] = 1;
+			}
+		}
 	} else {
 		for (int i = 0; i < n->nin; i++) {
 			if (!n->in[i])
@@ -616,9 +633,15 @@ static int build(struct ex *e)
 			lo = cc_ld(n->in[1]->dtype, n->in[1]->data, 0);
 		if (n->nin > 2 && n->in[2])
 			hi = cc_ld(n->in[2]->dtype, n->in[2]->data, 0);
-		if (!is_float_dt(xdt)) {
-			lo = fmax(lo, xdt == SINAN_DT_INT32 ? -2147483648.0 : -32768.0);
-			hi = fmin(hi, xdt == SINAN_DT_INT32 ? 2147483647.0 : 65535.0);
+		if (!is_float_dt(xdt)) {	/* bounds outside the type change nothing */
+			double tmin = xdt == SINAN_DT_INT32 ? -2147483648.0 : xdt == SINAN_DT_INT16 ? -32768.0 :
+				      xdt == SINAN_DT_INT8 ? -128.0 : 0.0;
+			double tmax = xdt == SINAN_DT_INT32 ? 2147483647.0 : xdt == SINAN_DT_INT16 ? 32767.0 :
+				      xdt == SINAN_DT_INT8 ? 127.0 : 255.0;
+			if (lo <= tmin)
+				lo = -INFINITY;
+			if (hi >= tmax)
+				hi = INFINITY;
 		}
 		if (lo > -INFINITY)
 			x = vs(e, SINAN_VS_MAX, x, lo);

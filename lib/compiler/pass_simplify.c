@@ -8,6 +8,8 @@
  */
 #include "ops_int.h"
 
+#include <stdlib.h>
+
 static bool passthrough(const struct cc_node *n)
 {
 	const struct cc_tensor *x = n->in[0], *y = n->out[0];
@@ -55,6 +57,21 @@ int cc_pass_simplify(struct cc_graph *g)
 			}
 		}
 		cc_graph_refresh(g);
+	}
+	/* Dropout's mask at inference is all true: a constant. */
+	for (int i = 0; i < g->nnodes; i++) {
+		struct cc_node *n = g->nodes[i];
+		if (!strcmp(n->op, "Dropout") && !n->domain[0] && n->nout > 1 && n->out[1]) {
+			struct cc_tensor *m = n->out[1];
+			size_t b = cc_tensor_bytes(m);
+			void *d = malloc(b ? b : 1);
+			if (!d)
+				return cc_err(g, ENOMEM, "out of memory");
+			memset(d, 1, b);
+			cc_tensor_set_data(g, m, d);
+			m->producer = NULL;
+			n->out[1] = NULL;
+		}
 	}
 	/* Drop unused optional outputs so lowering need not produce them. */
 	for (int i = 0; i < g->nnodes; i++) {

@@ -16,6 +16,9 @@
  */
 #include "cc_int.h"
 
+#include <sinan/sinan.h>
+#include <sinan/sinan_model.h>
+
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -39,6 +42,7 @@ struct caseres {
 
 static bool verbose;
 static bool reference;
+static sinan_device_t dev;
 
 static int cmpstr(const void *a, const void *b)
 {
@@ -220,23 +224,57 @@ static enum result run_set(const char *casedir, const char *set, char *why, size
 			goto out;
 		}
 	} else {
+		/* the device: compile (fp32), load and run on the simulator */
 		char first[1024] = "";
-		int bad = 0;
+		int nbad = 0;
 		for (int i = 0; i < g->nnodes; i++) {
 			cc_err_clear(g);
-			if (cc_dev_supported(g, g->nodes[i], 0)) {
-				if (!bad++)
-					snprintf(first, sizeof(first), "%s", g->err);
-			}
+			if (cc_dev_supported(g, g->nodes[i], 0) && !nbad++)
+				snprintf(first, sizeof(first), "%s", g->err);
 		}
-		if (bad) {
+		if (nbad) {
 			snprintf(why, wlen, "%s", first);
 			res = R_UNSUP;
 			goto out;
 		}
-		snprintf(why, wlen, "device execution not available yet");
-		res = R_UNSUP;
-		goto out;
+		cc_err_clear(g);
+		void *img = NULL;
+		size_t isz = 0;
+		struct sinan_model_options mo = { .size = sizeof(mo), .precision = SINAN_PRECISION_FP32 };
+		sinan_status st = sinan_model_compile(g, dev, &mo, &img, &isz);
+		if (st != SINAN_OK) {
+			snprintf(why, wlen, "compile: %s", sinan_last_error_message());
+			res = st == SINAN_E_NOT_SUPPORTED ? R_UNSUP : R_FAIL;
+			goto out;
+		}
+		sinan_model_t m = NULL;
+		st = sinan_model_load(dev, img, isz, &m);
+		free(img);
+		if (st != SINAN_OK) {
+			snprintf(why, wlen, "load: %s", sinan_last_error_message());
+			goto out;
+		}
+		struct sinan_model_io mi[MAX_IO], mout[MAX_IO];
+		for (int i = 0; i < nin; i++) {
+			mi[i].name = NULL;
+			mi[i].data = in[i].data;
+			mi[i].bytes = cc_view_elems(&in[i]) * cc_dtype_size(in[i].dtype);
+		}
+		for (int i = 0; i < nwant; i++) {
+			struct cc_tensor *t = g->outputs[i];
+			cc_view_of(&got[i], t);
+			size_t b = cc_tensor_bytes(t);
+			got[i].data = calloc(1, b ? b : 1);
+			mout[i].name = NULL;
+			mout[i].data = got[i].data;
+			mout[i].bytes = b;
+		}
+		st = sinan_model_run(m, (uint32_t)nin, mi, (uint32_t)nwant, mout);
+		sinan_model_destroy(m);
+		if (st != SINAN_OK) {
+			snprintf(why, wlen, "run: %s", sinan_last_error_message());
+			goto out;
+		}
 	}
 	for (int i = 0; i < nwant; i++) {
 		uint64_t ne = cc_view_elems(&want[i]);
@@ -348,6 +386,13 @@ int main(int argc, char **argv)
 	if (!ndirs)
 		for (size_t i = 0; i < CC_ARRAY_SIZE(defdirs); i++)
 			dirs[ndirs++] = defdirs[i];
+	if (!reference) {
+		struct sinan_open_options oo = { .size = sizeof(oo), .backend = "sim", .index = SINAN_NONE32 };
+		if (sinan_device_open(&oo, &dev) != SINAN_OK) {
+			fprintf(stderr, "conformance: cannot open the sim device: %s\n", sinan_last_error_message());
+			return 1;
+		}
+	}
 	for (int d = 0; d < ndirs; d++) {
 		char **cases;
 		int nc = list_dir(dirs[d], NULL, &cases);
@@ -424,5 +469,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nres; i++)
 		free(res[i].name);
 	free(res);
+	if (dev)
+		sinan_device_close(dev);
 	return cnt[R_FAIL] ? 1 : 0;
 }
