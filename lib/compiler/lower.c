@@ -6,6 +6,13 @@
  */
 #include "cg_int.h"
 
+static bool is_mm(const struct cc_node *n)
+{
+	if (!strcmp(n->domain, "sinan"))
+		return !strcmp(n->op, "MatMul");
+	return !strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm");
+}
+
 int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
 {
 	for (int i = 0; i < n->nout; i++)
@@ -14,6 +21,8 @@ int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
 				    cc_dtype_name(n->out[i]->dtype));
 	if (cc_is_elem(n))
 		return cc_elem_supported(g, n, precision);
+	if (is_mm(n))
+		return cc_mm_supported(g, n, precision);
 	return NERR(g, n, ENOTSUP, "no device lowering for this operator yet");
 }
 
@@ -27,5 +36,7 @@ int cc_lower_node(struct cg *c, struct cc_node *n)
 		return 0;	/* nothing to compute */
 	if (cc_is_elem(n))
 		return cc_lower_elem(c, n);
+	if (is_mm(n))
+		return cc_lower_mm(c, n);
 	return NERR(c->g, n, ENOTSUP, "no device lowering for this operator yet");
 }

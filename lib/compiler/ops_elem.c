@@ -790,8 +790,7 @@ const char *cc_act_name(int code)
 bool cc_act_fusable(int code)
 {
 	switch (code) {
-	case U_RELU: case U_SIGMOID: case U_TANH: case U_LRELU: case U_ELU: case U_SELU:
-	case U_CELU: case U_HSIG: case U_HSWISH: case U_SOFTPLUS: case U_SOFTSIGN: case U_TRELU:
+	case U_RELU: case U_SIGMOID: case U_TANH: case U_LRELU: case U_HSIG: case U_HSWISH:
 	case U_GELU: case U_GELU_TANH: case CC_ACT_CLIP:
 		return true;
 	default:
