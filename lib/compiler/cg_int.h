@@ -165,6 +165,9 @@ int cc_lower_node(struct cg *c, struct cc_node *n);
 bool cc_is_elem(const struct cc_node *n);
 int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_mm(struct cg *c, struct cc_node *n);
+int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node *n);
+/* Decisions that change tensors (packed weights) before memory planning. */
+int cc_prelower_node(struct cc_graph *g, const struct cc_target *t, struct cc_node *n);
 int cc_elem_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_elem(struct cg *c, struct cc_node *n);
 

@@ -98,7 +98,12 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 		if (rc)
 			return rc;
 	}
-	rc = cc_pass_memplan(g, 512);
+	for (int i = 0; i < g->nnodes && !rc; i++)
+		rc = cc_prelower_node(g, tgt, g->nodes[i]);
+	if (!rc)
+		rc = cc_graph_refresh(g);
+	if (!rc)
+		rc = cc_pass_memplan(g, 512);
 	if (rc)
 		return rc;
 	p = calloc(1, sizeof(*p));

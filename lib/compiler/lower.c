@@ -40,3 +40,10 @@ int cc_lower_node(struct cg *c, struct cc_node *n)
 		return cc_lower_mm(c, n);
 	return NERR(c->g, n, ENOTSUP, "no device lowering for this operator yet");
 }
+
+int cc_prelower_node(struct cc_graph *g, const struct cc_target *t, struct cc_node *n)
+{
+	if (is_mm(n))
+		return cc_prelower_mm(g, t, n);
+	return 0;
+}

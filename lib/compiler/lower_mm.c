@@ -45,15 +45,28 @@ struct mm {
 	/* tiles */
 	int64_t tm, tn, tk, rc;
 	bool direct;			/* FIXP straight to device memory */
+	const struct mmplan *pl;
+	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
 
 struct lay {
 	uint32_t l1a[2], l1b[2], l0a[2], l0b[2];
+	uint32_t panel;			/* resident A panel in L1 */
 	uint32_t res, tmp, c, r, out[2];
 };
 
+/* Decided before memory planning (cc_prelower_mm), kept in n->priv. */
+enum { MM_GEN, MM_NZ };
+struct mmplan {
+	int path;
+	bool resident;			/* A panel kept in L1 across n tiles */
+	struct cc_tensor bview;		/* the original B (shape/type) when B was packed */
+	struct cc_tensor *bnz;		/* packed B: [NT][KC] L0B images */
+	int64_t tm, tn, tk;
+};
+
 struct mmr {
-	unsigned int it, hi, bt, mt, nt, ml, nl, k0, kl, t0, t1, aoff, boff, yoff, cnt, rows, r0;
+	unsigned int it, hi, bt, mt, nt, ml, nl, k0, kl, t0, t1, aoff, boff, yoff, cnt, rows, r0, cur, pid, cbc, len;
 };
 
 static int esz(int dt)
@@ -84,6 +97,9 @@ static int geo(struct cc_graph *g, struct mm *m)
 	bool fused = !strcmp(n->domain, "sinan");
 	bool gemm = !strcmp(n->op, "Gemm");
 	struct cc_tensor *a = n->in[0], *b = n->in[1];
+	m->pl = n->priv;
+	if (m->pl && m->pl->bnz)
+		b = (struct cc_tensor *)&m->pl->bview;
 	int ra = a->rank, rbk = b->rank;
 	int64_t ad[CC_MAX_RANK + 1], bdm[CC_MAX_RANK + 1], st[CC_MAX_RANK + 2];
 
@@ -181,32 +197,60 @@ int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision)
 	return 0;
 }
 
-/* ---- tiling --------------------------------------------------------------------------------------- */
-static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
+/* ---- tiling ----------------------------------------------------------------------------------------- */
+static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
 {
 	int es = m->es;
 	int64_t k0 = 32 / es, cap = es == 4 ? 128 : 256;
 
-	m->direct = !m->c && !m->r && (m->act == CC_ACT_NONE || m->act == cc_act_code("Relu")) &&
-		    m->alpha > 0;
 	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
 	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
 	while (m->tm * m->tn * 4 > (int64_t)t->l0c)
 		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
 	int64_t tk = CC_ALIGN(m->K, k0);
+	/* two slots in L0A/L0B; without packed B also two A and B slots in L1 */
 	while (tk > k0 && (m->tm * tk * es > (int64_t)t->l0a / 2 || tk * m->tn * es > (int64_t)t->l0b / 2 ||
-			   2 * (pitch(m->tm, es) + pitch(m->tn, es)) * pitch(tk, es) * es > (int64_t)t->l1))
+			   (!nz && 2 * (pitch(m->tm, es) + pitch(m->tn, es)) * pitch(tk, es) * es > (int64_t)t->l1)))
 		tk = CC_ALIGN(tk / 2, k0);
 	m->tk = tk;
-	/* L1: A slot = max(tm x tkp, tk x tmp), B slot = max(tk x tnp, tn x tkp) */
+}
+
+static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
+{
+	int es = m->es;
+	int64_t k0 = 32 / es;
+	bool nz = m->pl && m->pl->path == MM_NZ;
+
+	m->direct = !m->c && !m->r && (m->act == CC_ACT_NONE || m->act == cc_act_code("Relu")) &&
+		    m->alpha > 0;
+	if (m->pl) {
+		m->tm = m->pl->tm;
+		m->tn = m->pl->tn;
+		m->tk = m->pl->tk;
+	} else {
+		choose_tiles(m, t, false);
+	}
+	int64_t tk = m->tk;
+	m->KC = CC_DIV_UP(m->K, tk);
+	m->NT = CC_DIV_UP(m->N, m->tn);
+	memset(L, 0, sizeof(*L));
+	/* L1: A slot = max(tm x tkp, tk x tmp), B slot = max(tk x tnp, tn x tkp); or the A panel */
 	uint32_t asz = (uint32_t)CC_ALIGN(CC_MAX(m->tm * pitch(tk, es), tk * pitch(m->tm, es)) * es, 512);
-	uint32_t bsz = (uint32_t)CC_ALIGN(CC_MAX(tk * pitch(m->tn, es), m->tn * pitch(tk, es)) * es, 512);
-	if (2 * (asz + bsz) > t->l1)
-		return false;
-	L->l1a[0] = 0;
-	L->l1a[1] = asz;
-	L->l1b[0] = 2 * asz;
-	L->l1b[1] = 2 * asz + bsz;
+	uint32_t bsz = nz ? 0 : (uint32_t)CC_ALIGN(CC_MAX(tk * pitch(m->tn, es), m->tn * pitch(tk, es)) * es, 512);
+	if (nz && m->pl->resident) {
+		m->kp = m->ta ? pitch(m->tm, es) : pitch(m->K, es);
+		uint64_t psz = (uint64_t)(m->ta ? m->K : m->tm) * (uint64_t)m->kp * (uint64_t)es;
+		if (psz > t->l1)
+			return false;
+		L->panel = 0;
+	} else {
+		if (2 * (asz + bsz) > t->l1)
+			return false;
+		L->l1a[0] = 0;
+		L->l1a[1] = asz;
+		L->l1b[0] = 2 * asz;
+		L->l1b[1] = 2 * asz + bsz;
+	}
 	uint32_t a0 = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(tk, k0) * es, SINAN_ALIGN_L0AB);
 	uint32_t b0 = (uint32_t)CC_ALIGN(CC_ALIGN(tk, k0) * CC_ALIGN(m->tn, 16) * es, SINAN_ALIGN_L0AB);
 	if (2 * a0 > t->l0a || 2 * b0 > t->l0b)
@@ -227,7 +271,7 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	off += rp4;
 	L->tmp = off;
 	off += rp4;
-	L->c = off;	/* loaded in its own type, converted to fp32 in place (2x room) */
+	L->c = off;	/* loaded in its own type, converted to fp32 next to it */
 	if (m->c && !m->c_imm)
 		off += 2 * rp4;
 	L->r = off;
@@ -238,6 +282,83 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	L->out[1] = off;
 	off += (uint32_t)CC_ALIGN(m->rc * po, 32);
 	return off <= t->ub;
+}
+
+/* ---- packing constant B as L0B images ---------------------------------------------------------------- */
+/*
+ * For n tile nt and K chunk kc, the image MMAD wants in L0B: blocks of
+ * k0 x 16, ceil(tk / k0) by N1 = ceil(nl / 16) of them, row-major; zeros past
+ * K and N. Tile nt starts at nt * KC * tk * tn elements, chunk kc of it at
+ * kc * tk * N1 * 16 (the last tile may be narrower).
+ */
+static int pack_b(struct cc_graph *g, struct mm *m, struct mmplan *pl, const struct cc_tensor *b)
+{
+	int es = m->es;
+	int64_t k0 = 32 / es, tk = pl->tk, tn = pl->tn;
+	int64_t KC = CC_DIV_UP(m->K, tk), NT = CC_DIV_UP(m->N, tn);
+	int64_t total = 0;
+	for (int64_t nt = 0; nt < NT; nt++)
+		total += KC * tk * CC_ALIGN(CC_MIN(tn, m->N - nt * tn), 16);
+	int64_t dims[1] = { total };
+	struct cc_tensor *p = cc_const_new(g, b->name, b->dtype, 1, dims, NULL);
+	if (!p)
+		return -g->err_code;
+	uint8_t *dst = p->data;
+	const uint8_t *src = b->data;
+	int64_t off = 0;
+	for (int64_t nt = 0; nt < NT; nt++) {
+		int64_t nl = CC_MIN(tn, m->N - nt * tn), N1 = CC_DIV_UP(nl, 16);
+		for (int64_t kc = 0; kc < KC; kc++) {
+			for (int64_t kb = 0; kb < tk / k0; kb++)
+				for (int64_t j = 0; j < N1; j++)
+					for (int64_t r = 0; r < k0; r++)
+						for (int64_t cc = 0; cc < 16; cc++) {
+							int64_t k = kc * tk + kb * k0 + r, n = nt * tn + j * 16 + cc;
+							int64_t at = off + ((kb * N1 + j) * k0 + r) * 16 + cc;
+							if (k < m->K && n < m->N) {
+								int64_t si = m->tb ? n * m->K + k : k * m->N + n;
+								memcpy(dst + at * es, src + si * es, (size_t)es);
+							}
+						}
+			off += tk * N1 * 16;
+		}
+	}
+	p->layout = CC_LAYOUT_NZ;
+	pl->bnz = p;
+	return 0;
+}
+
+/* Before memory planning: choose the path and tiles; pack a constant B. */
+int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node *n)
+{
+	struct mm m;
+	memset(&m, 0, sizeof(m));
+	m.n = n;
+	n->priv = NULL;
+	if (geo(g, &m))
+		return -g->err_code;
+	struct cc_tensor *b = n->in[1];
+	struct mmplan *pl = cc_arena_alloc(&g->arena, sizeof(*pl));
+	if (!pl)
+		return cc_err(g, ENOMEM, "out of memory");
+	bool nz = b->data && b->rank >= 2 && cc_tensor_elems(b) == (uint64_t)(m.K * m.N) &&
+		  b->dtype == n->in[0]->dtype;
+	choose_tiles(&m, t, nz);
+	pl->tm = m.tm;
+	pl->tn = m.tn;
+	pl->tk = m.tk;
+	pl->path = nz ? MM_NZ : MM_GEN;
+	if (nz) {
+		int64_t kp = m.ta ? pitch(m.tm, m.es) : pitch(m.K, m.es);
+		uint64_t psz = (uint64_t)(m.ta ? m.K : m.tm) * (uint64_t)kp * (uint64_t)m.es;
+		pl->resident = psz <= t->l1;
+		pl->bview = *b;
+		if (pack_b(g, &m, pl, b))
+			return -g->err_code;
+		n->in[1] = pl->bnz;
+	}
+	n->priv = pl;
+	return 0;
 }
 
 /* ---- emission ------------------------------------------------------------------------------------------ */
@@ -266,69 +387,131 @@ static void batch_off(struct cg *c, const struct mm *m, const struct mmr *R, uns
 	}
 }
 
+enum { CH_GEN, CH_NZ_STREAM, CH_NZ_FIRST, CH_NZ_REST };
+
 static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int s,
-		       bool acc)
+		       bool acc, int mode)
 {
 	int es = m->es;
 	uint64_t tkp = (uint64_t)pitch(m->tk, es) * (uint64_t)es;
+	bool nz = mode != CH_GEN, panel = mode == CH_NZ_FIRST || mode == CH_NZ_REST;
 
 	/* kl = min(tk, K - k0) */
 	cg_li(c, 26, (uint64_t)m->K);
 	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->kl, 26, R->k0);
 	cg_li(c, 26, (uint64_t)m->tk);
 	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->kl, R->kl, 26);
-	/* MTE2: A and B tiles into L1 slot s */
-	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, (unsigned int)s);
-	cg_li(c, 26, (uint64_t)(m->ta ? m->M * es : es));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->aoff);
-	cg_li(c, 26, (uint64_t)es);
-	if (!m->ta) {	/* rows m, bursts of kl */
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->kl, 26);
-		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1a[s]), CG_R(R->t0), CG_R(R->ml), CG_R(R->t1),
-		       CG_I((uint64_t)(m->K * es)), CG_I(tkp));
-	} else {	/* rows k, bursts of ml */
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->ml, 26);
-		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1a[s]), CG_R(R->t0), CG_R(R->kl), CG_R(R->t1),
-		       CG_I((uint64_t)(m->M * es)), CG_I((uint64_t)(pitch(m->tm, es) * es)));
+	/* MTE2: the A tile, into an L1 slot or its place in the resident panel */
+	if (mode != CH_NZ_REST) {
+		uint32_t dst = panel ? L->panel : L->l1a[s];
+		uint64_t dstride = panel ? (uint64_t)(m->kp * es) : m->ta ? (uint64_t)(pitch(m->tm, es) * es) : tkp;
+		if (!panel)
+			cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, (unsigned int)s);
+		cg_li(c, 26, (uint64_t)(m->ta ? m->M * es : es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->aoff);
+		if (panel) {	/* t1 = panel + (ta ? k0 * kp : k0) * es */
+			cg_li(c, 26, (uint64_t)(m->ta ? m->kp * es : es));
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->k0, 26);
+			cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(dst));
+		} else {
+			cg_li(c, R->t1, dst);
+		}
+		cg_li(c, 26, (uint64_t)es);
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->len, m->ta ? R->ml : R->kl, 26);
+		if (!m->ta)	/* rows m, bursts of kl */
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_R(R->ml), CG_R(R->len),
+			       CG_I((uint64_t)(m->K * es)), CG_I(dstride));
+		else		/* rows k, bursts of ml */
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_R(R->kl), CG_R(R->len),
+			       CG_I((uint64_t)(m->M * es)), CG_I(dstride));
+		if (!nz)
+			;	/* B follows, one flag for both */
+		else
+			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
 	}
-	cg_li(c, 26, (uint64_t)(m->tb ? es : m->N * es));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->boff);
-	cg_li(c, 26, (uint64_t)es);
-	if (!m->tb) {	/* rows k, bursts of nl */
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
-		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1b[s]), CG_R(R->t0), CG_R(R->kl), CG_R(R->t1),
-		       CG_I((uint64_t)(m->N * es)), CG_I((uint64_t)(pitch(m->tn, es) * es)));
-	} else {	/* rows n, bursts of kl */
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->kl, 26);
-		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1b[s]), CG_R(R->t0), CG_R(R->nl), CG_R(R->t1),
-		       CG_I((uint64_t)(m->K * es)), CG_I(tkp));
+	/* MTE2: the B tile */
+	if (!nz) {
+		cg_li(c, 26, (uint64_t)(m->tb ? es : m->N * es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->boff);
+		cg_li(c, 26, (uint64_t)es);
+		if (!m->tb) {	/* rows k, bursts of nl */
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1b[s]), CG_R(R->t0), CG_R(R->kl), CG_R(R->t1),
+			       CG_I((uint64_t)(m->N * es)), CG_I((uint64_t)(pitch(m->tn, es) * es)));
+		} else {	/* rows n, bursts of kl */
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->kl, 26);
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1b[s]), CG_R(R->t0), CG_R(R->nl), CG_R(R->t1),
+			       CG_I((uint64_t)(m->K * es)), CG_I(tkp));
+		}
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
+	} else {	/* packed image straight into L0B slot s */
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
+		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->boff), CG_I(1), CG_R(R->cbc),
+		       CG_I(0), CG_I(0));
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->cbc);
 	}
-	cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
-	/* MTE1: LOADF into L0A/L0B slot s */
-	cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
+	/* MTE1: LOADF into L0A (and L0B) slot s */
+	if (mode != CH_NZ_REST)
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
+	if (panel) {
+		cg_li(c, 26, (uint64_t)(m->ta ? m->kp * es : es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->k0, 26);
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->panel));
+	} else {
+		cg_li(c, R->t1, L->l1a[s]);
+	}
 	if (!m->ta)
-		cg_loadf(c, SINAN_BUF_L0A, (unsigned int)m->dt, 0, CG_I(L->l0a[s]), CG_I(L->l1a[s]), CG_R(R->ml),
-			 CG_R(R->kl), CG_I(tkp));
+		cg_loadf(c, SINAN_BUF_L0A, (unsigned int)m->dt, 0, CG_I(L->l0a[s]), CG_R(R->t1), CG_R(R->ml),
+			 CG_R(R->kl), CG_I(panel ? (uint64_t)(m->kp * es) : tkp));
 	else
-		cg_loadf(c, SINAN_BUF_L0A, (unsigned int)m->dt, SINAN_LOADF_F_TRANS, CG_I(L->l0a[s]),
-			 CG_I(L->l1a[s]), CG_R(R->ml), CG_R(R->kl), CG_I((uint64_t)(pitch(m->tm, es) * es)));
-	if (!m->tb)
-		cg_loadf(c, SINAN_BUF_L0B, (unsigned int)m->dt, 0, CG_I(L->l0b[s]), CG_I(L->l1b[s]), CG_R(R->kl),
-			 CG_R(R->nl), CG_I((uint64_t)(pitch(m->tn, es) * es)));
-	else
-		cg_loadf(c, SINAN_BUF_L0B, (unsigned int)m->dt, SINAN_LOADF_F_TRANS, CG_I(L->l0b[s]),
-			 CG_I(L->l1b[s]), CG_R(R->kl), CG_R(R->nl), CG_I(tkp));
-	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, (unsigned int)s);
+		cg_loadf(c, SINAN_BUF_L0A, (unsigned int)m->dt, SINAN_LOADF_F_TRANS, CG_I(L->l0a[s]), CG_R(R->t1),
+			 CG_R(R->ml), CG_R(R->kl), CG_I((uint64_t)((panel ? m->kp : pitch(m->tm, es)) * es)));
+	if (!nz) {
+		if (!m->tb)
+			cg_loadf(c, SINAN_BUF_L0B, (unsigned int)m->dt, 0, CG_I(L->l0b[s]), CG_I(L->l1b[s]), CG_R(R->kl),
+				 CG_R(R->nl), CG_I((uint64_t)(pitch(m->tn, es) * es)));
+		else
+			cg_loadf(c, SINAN_BUF_L0B, (unsigned int)m->dt, SINAN_LOADF_F_TRANS, CG_I(L->l0b[s]),
+				 CG_I(L->l1b[s]), CG_R(R->kl), CG_R(R->nl), CG_I(tkp));
+	}
+	if (!panel)
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, (unsigned int)s);
 	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
 	/* M */
 	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
+	if (nz)
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
 	cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(0), CG_I(L->l0a[s]), CG_I(L->l0b[s]),
 		CG_R(R->ml), CG_R(R->nl), CG_R(R->kl));
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
+	if (nz)
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
 	cg_alu(c, SINAN_ALU_ADD, R->k0, R->k0, CG_I((uint64_t)m->tk));
+}
+
+/* The K loop of one item: chunk 0 overwrites L0C, the rest accumulate; slots alternate. */
+static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int mode)
+{
+	cg_li(c, R->k0, 0);
+	emit_chunk(c, m, R, L, 0, false, mode);
+	if (m->KC > 1) {
+		int64_t pairs = (m->KC - 1) / 2;
+		if (pairs) {
+			int kt = sinan_asm_label(c->a);
+			cg_li(c, R->cnt, (uint64_t)pairs);
+			sinan_asm_bind(c->a, kt);
+			emit_chunk(c, m, R, L, 1, true, mode);
+			emit_chunk(c, m, R, L, 0, true, mode);
+			cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
+			sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
+		}
+		if ((m->KC - 1) % 2)
+			emit_chunk(c, m, R, L, 1, true, mode);
+	}
 }
 
 /* Activation in place on the fp32 rows at @x (scratch at @t). */
@@ -534,7 +717,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		return -c->g->err_code;
 	if (!plan(&m, c->tgt, &L))
 		return NERR(c->g, n, ENOTSUP, "matrix product does not fit the on-chip buffers");
-	int64_t MT = CC_DIV_UP(m.M, m.tm), NT = CC_DIV_UP(m.N, m.tn), KC = CC_DIV_UP(m.K, m.tk);
+	int64_t MT = CC_DIV_UP(m.M, m.tm), NT = CC_DIV_UP(m.N, m.tn);
 	uint64_t items = m.batches * (uint64_t)(MT * NT);
 
 	rc = cg_begin(c, "matmul", NULL);
@@ -543,14 +726,18 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	unsigned int *rr = (unsigned int *)&R;
 	for (size_t i = 0; i < sizeof(R) / sizeof(unsigned int); i++)
 		rr[i] = cg_reg(c);
-	int arg_a = cg_arg(c, m.a, 0, false), arg_b = cg_arg(c, m.b, 0, false);
+	int arg_a = cg_arg(c, m.a, 0, false), arg_b = cg_arg(c, n->in[1], 0, false);
 	int arg_c = m.c && !m.c_imm ? cg_arg(c, m.c, 0, false) : -1;
 	int arg_r = m.r ? cg_arg(c, m.r, 0, false) : -1;
 	int arg_y = cg_arg(c, m.y, 0, true);
+	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && m.pl->resident;
 	/* prime the back edges */
 	for (unsigned int s = 0; s < 2; s++) {
-		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
+		if (!res)
+			cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
+		if (nz)
+			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s);
 		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
 	}
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
@@ -559,6 +746,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
 	if (m.direct && (m.alpha != 1.0))
 		cg_setcfg(c, SINAN_CFG_QSCALE, CG_I(cg_fbits(m.alpha)));
+	cg_li(c, R.cur, UINT64_MAX);
 	cg_block_range(c, R.it, R.hi, items);
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
@@ -570,6 +758,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	cg_li(c, 26, (uint64_t)NT);
 	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.mt, R.t0, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_REMU, R.nt, R.t0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.pid, R.it, 26);	/* panel = (bt, mt) */
 	cg_li(c, 26, (uint64_t)m.tm);
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.ml, R.mt, 26);
 	cg_li(c, 27, (uint64_t)m.M);
@@ -580,17 +769,26 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	cg_li(c, 27, (uint64_t)m.N);
 	sinan_asm_alu(c->a, SINAN_ALU_SUB, R.nl, 27, R.nl);
 	sinan_asm_alu(c->a, SINAN_ALU_MINU, R.nl, R.nl, 26);
-	/* aoff = A + batch + m0 part; boff = B + batch + n0 part; yoff = Y + batch + m0 * N + n0 */
+	/* aoff = A + batch + m0 part */
 	cg_ldarg(c, R.aoff, arg_a);
 	batch_off(c, &m, &R, R.aoff, m.ast, m.es);
 	cg_li(c, 26, (uint64_t)(m.tm * (m.ta ? 1 : m.K) * m.es));
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.mt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.aoff, R.aoff, R.t0);
 	cg_ldarg(c, R.boff, arg_b);
-	batch_off(c, &m, &R, R.boff, m.bst, m.es);
-	cg_li(c, 26, (uint64_t)(m.tn * (m.tb ? m.K : 1) * m.es));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.boff, R.boff, R.t0);
+	if (nz) {	/* boff = Bnz + nt * KC * tk * tn * es; cbc = tk * align16(nl) * es */
+		cg_li(c, 26, (uint64_t)(m.KC * m.tk * m.tn * m.es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.boff, R.boff, R.t0);
+		cg_alu(c, SINAN_ALU_ADD, R.cbc, R.nl, CG_I(15));
+		cg_alu(c, SINAN_ALU_SHR, R.cbc, R.cbc, CG_I(4));
+		cg_alu(c, SINAN_ALU_MUL, R.cbc, R.cbc, CG_I((uint64_t)(16 * m.tk * m.es)));
+	} else {
+		batch_off(c, &m, &R, R.boff, m.bst, m.es);
+		cg_li(c, 26, (uint64_t)(m.tn * (m.tb ? m.K : 1) * m.es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.boff, R.boff, R.t0);
+	}
 	cg_ldarg(c, R.yoff, arg_y);
 	cg_li(c, 26, (uint64_t)(m.M * m.N * m.oes));
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.bt, 26);
@@ -601,23 +799,25 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	cg_li(c, 26, (uint64_t)(m.tn * m.oes));
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
-	/* K loop: the first chunk overwrites L0C, the rest accumulate */
-	cg_li(c, R.k0, 0);
+	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
 	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
-	emit_chunk(c, &m, &R, &L, 0, false);
-	if (KC > 1) {
-		int64_t pairs = (KC - 1) / 2;
-		if (pairs) {
-			int kt = sinan_asm_label(c->a);
-			cg_li(c, R.cnt, (uint64_t)pairs);
-			sinan_asm_bind(c->a, kt);
-			emit_chunk(c, &m, &R, &L, 1, true);
-			emit_chunk(c, &m, &R, &L, 0, true);
-			cg_alu(c, SINAN_ALU_SUB, R.cnt, R.cnt, CG_I(1));
-			sinan_asm_br(c->a, SINAN_BR_NE, R.cnt, 0, kt);
-		}
-		if ((KC - 1) % 2)
-			emit_chunk(c, &m, &R, &L, 1, true);
+	if (res) {
+		int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R.pid, R.cur, same);
+		/* a new panel: once the previous one's LOADFs are done, load it chunk by chunk */
+		cg_li(c, R.t0, UINT64_MAX);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R.cur, R.t0, first);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		sinan_asm_bind(c->a, first);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.cur, R.pid, 0);
+		emit_kloop(c, &m, &R, &L, CH_NZ_FIRST);
+		sinan_asm_jmp(c->a, done);
+		sinan_asm_bind(c->a, same);
+		emit_kloop(c, &m, &R, &L, CH_NZ_REST);
+		sinan_asm_bind(c->a, done);
+	} else {
+		emit_kloop(c, &m, &R, &L, nz ? CH_NZ_STREAM : CH_GEN);
 	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 0);
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 0);
@@ -646,7 +846,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	sinan_asm_jmp(c->a, top);
 	sinan_asm_bind(c->a, end);
 	c->k->macs = m.batches * (uint64_t)(m.M * m.N * m.K);
-	c->k->bytes = cc_tensor_elems(m.a) * (uint64_t)m.es + cc_tensor_elems(m.b) * (uint64_t)m.es +
+	c->k->bytes = cc_tensor_elems(m.a) * (uint64_t)m.es + cc_tensor_elems(n->in[1]) * (uint64_t)m.es +
 		      cc_tensor_elems(m.y) * (uint64_t)m.oes;
 	return cg_end(c, cg_blocks(c, items));
 }
