@@ -44,14 +44,17 @@ struct mm {
 	int es, oes;
 	/* tiles */
 	int64_t tm, tn, tk, rc;
+	int ns;				/* operand slots (pipelining depth of the K loop) */
 	bool direct;			/* FIXP straight to device memory */
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
 
 struct lay {
-	uint32_t l1a[2], l1b[2], l0a[2], l0b[2];
+	uint32_t l1a[4], l1b[4], l0a[4], l0b[4];
 	uint32_t panel;			/* resident A panel in L1 */
+	uint32_t l0c[2];		/* two accumulator buffers: FIXP of a tile overlaps the next */
+	int cur;			/* L0C buffer of the item being emitted */
 	uint32_t res, tmp, c, r, out[2];
 };
 
@@ -63,6 +66,7 @@ struct mmplan {
 	struct cc_tensor bview;		/* the original B (shape/type) when B was packed */
 	struct cc_tensor *bnz;		/* packed B: [NT][KC] L0B images */
 	int64_t tm, tn, tk;
+	int ns;
 };
 
 struct mmr {
@@ -202,17 +206,19 @@ static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
 {
 	int es = m->es;
 	int64_t k0 = 32 / es, cap = es == 4 ? 128 : 256;
+	int ns = 4;	/* four slots: hides the device-memory latency behind three MMADs */
 
 	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
 	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
-	while (m->tm * m->tn * 4 > (int64_t)t->l0c)
+	while (m->tm * m->tn * 4 > (int64_t)t->l0c / 2)
 		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
 	int64_t tk = CC_ALIGN(m->K, k0);
 	/* two slots in L0A/L0B; without packed B also two A and B slots in L1 */
-	while (tk > k0 && (m->tm * tk * es > (int64_t)t->l0a / 2 || tk * m->tn * es > (int64_t)t->l0b / 2 ||
-			   (!nz && 2 * (pitch(m->tm, es) + pitch(m->tn, es)) * pitch(tk, es) * es > (int64_t)t->l1)))
+	while (tk > k0 && (m->tm * tk * es > (int64_t)t->l0a / ns || tk * m->tn * es > (int64_t)t->l0b / ns ||
+			   (!nz && ns * (pitch(m->tm, es) + pitch(m->tn, es)) * pitch(tk, es) * es > (int64_t)t->l1)))
 		tk = CC_ALIGN(tk / 2, k0);
 	m->tk = tk;
+	m->ns = ns;
 }
 
 static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
@@ -227,6 +233,7 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 		m->tm = m->pl->tm;
 		m->tn = m->pl->tn;
 		m->tk = m->pl->tk;
+		m->ns = m->pl->ns;
 	} else {
 		choose_tiles(m, t, false);
 	}
@@ -244,21 +251,25 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 			return false;
 		L->panel = 0;
 	} else {
-		if (2 * (asz + bsz) > t->l1)
+		if ((uint64_t)m->ns * (asz + bsz) > t->l1)
 			return false;
-		L->l1a[0] = 0;
-		L->l1a[1] = asz;
-		L->l1b[0] = 2 * asz;
-		L->l1b[1] = 2 * asz + bsz;
+		for (int i = 0; i < m->ns; i++) {
+			L->l1a[i] = (uint32_t)i * asz;
+			L->l1b[i] = (uint32_t)m->ns * asz + (uint32_t)i * bsz;
+		}
 	}
 	uint32_t a0 = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(tk, k0) * es, SINAN_ALIGN_L0AB);
 	uint32_t b0 = (uint32_t)CC_ALIGN(CC_ALIGN(tk, k0) * CC_ALIGN(m->tn, 16) * es, SINAN_ALIGN_L0AB);
-	if (2 * a0 > t->l0a || 2 * b0 > t->l0b)
+	if ((uint64_t)m->ns * a0 > t->l0a || (uint64_t)m->ns * b0 > t->l0b)
 		return false;
-	L->l0a[0] = 0;
-	L->l0a[1] = a0;
-	L->l0b[0] = 0;
-	L->l0b[1] = b0;
+	for (int i = 0; i < m->ns; i++) {
+		L->l0a[i] = (uint32_t)i * a0;
+		L->l0b[i] = (uint32_t)i * b0;
+	}
+	L->l0c[0] = 0;
+	L->l0c[1] = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(m->tn, 16) * 4, SINAN_ALIGN_L0C);
+	if (2 * L->l0c[1] > t->l0c)
+		return false;
 	/* UB: res, tmp (fp32), C, R (fp32 after conversion), 2 x out; rows of tn */
 	int64_t p4 = pitch(m->tn, 4) * 4, po = pitch(m->tn, m->oes) * m->oes;
 	int64_t per = p4 * 2 + (m->c && !m->c_imm ? p4 * 2 : 0) + (m->r ? p4 * 2 : 0) + 2 * po;
@@ -347,6 +358,7 @@ int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node
 	pl->tm = m.tm;
 	pl->tn = m.tn;
 	pl->tk = m.tk;
+	pl->ns = m.ns;
 	pl->path = nz ? MM_NZ : MM_GEN;
 	if (nz) {
 		int64_t kp = m.ta ? pitch(m.tm, m.es) : pitch(m.K, m.es);
@@ -485,7 +497,7 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
 	if (nz)
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
-	cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(0), CG_I(L->l0a[s]), CG_I(L->l0b[s]),
+	cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[L->cur]), CG_I(L->l0a[s]), CG_I(L->l0b[s]),
 		CG_R(R->ml), CG_R(R->nl), CG_R(R->kl));
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
 	if (nz)
@@ -498,20 +510,19 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 {
 	cg_li(c, R->k0, 0);
 	emit_chunk(c, m, R, L, 0, false, mode);
-	if (m->KC > 1) {
-		int64_t pairs = (m->KC - 1) / 2;
-		if (pairs) {
-			int kt = sinan_asm_label(c->a);
-			cg_li(c, R->cnt, (uint64_t)pairs);
-			sinan_asm_bind(c->a, kt);
-			emit_chunk(c, m, R, L, 1, true, mode);
-			emit_chunk(c, m, R, L, 0, true, mode);
-			cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
-			sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
-		}
-		if ((m->KC - 1) % 2)
-			emit_chunk(c, m, R, L, 1, true, mode);
+	int ns = m->ns;
+	int64_t groups = (m->KC - 1) / ns, rest = (m->KC - 1) % ns;
+	if (groups) {
+		int kt = sinan_asm_label(c->a);
+		cg_li(c, R->cnt, (uint64_t)groups);
+		sinan_asm_bind(c->a, kt);
+		for (int i = 1; i <= ns; i++)
+			emit_chunk(c, m, R, L, i % ns, true, mode);
+		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
 	}
+	for (int i = 1; i <= rest; i++)
+		emit_chunk(c, m, R, L, i % ns, true, mode);
 }
 
 /* Activation in place on the fp32 rows at @x (scratch at @t). */
@@ -644,6 +655,7 @@ static void emit_epi_chunk(struct cg *c, const struct mm *m, const struct mmr *R
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->t0, R->t1);
 	cg_li(c, 26, 10);
 	sinan_asm_alu(c->a, SINAN_ALU_SHL, R->t0, R->t0, 26);		/* * 1024 */
+	cg_alu(c, SINAN_ALU_ADD, R->t0, R->t0, CG_I(L->l0c[L->cur]));
 	cg_fixp(c, SINAN_BUF_UB, f, 0, CG_I(L->res), CG_R(R->t0), rr, n, CG_I(p4), CG_R(R->t1));
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 	/* V */
@@ -704,6 +716,105 @@ static void emit_epi_chunk(struct cg *c, const struct mm *m, const struct mmr *R
 	cg_alu(c, SINAN_ALU_ADD, R->r0, R->r0, CG_I((uint64_t)m->rc));
 }
 
+static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int p, const int *args,
+		      int64_t MT, int64_t NT)
+{
+	bool nz = m->pl && m->pl->path == MM_NZ, res = nz && m->pl->resident;
+
+	L->cur = p;
+	/* item -> bt, mt, nt; ml, nl */
+	cg_li(c, 26, (uint64_t)(MT * NT));
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->bt, R->it, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+	cg_li(c, 26, (uint64_t)NT);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->mt, R->t0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->nt, R->t0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->pid, R->it, 26);	/* panel = (bt, mt) */
+	cg_li(c, 26, (uint64_t)m->tm);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->ml, R->mt, 26);
+	cg_li(c, 27, (uint64_t)m->M);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->ml, 27, R->ml);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->ml, R->ml, 26);
+	cg_li(c, 26, (uint64_t)m->tn);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->nl, R->nt, 26);
+	cg_li(c, 27, (uint64_t)m->N);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->nl, 27, R->nl);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->nl, R->nl, 26);
+	/* aoff = A + batch + m0 part */
+	cg_ldarg(c, R->aoff, args[0]);
+	batch_off(c, m, R, R->aoff, m->ast, m->es);
+	cg_li(c, 26, (uint64_t)(m->tm * (m->ta ? 1 : m->K) * m->es));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->aoff, R->aoff, R->t0);
+	cg_ldarg(c, R->boff, args[1]);
+	if (nz) {	/* boff = Bnz + nt * KC * tk * tn * es; cbc = tk * align16(nl) * es */
+		cg_li(c, 26, (uint64_t)(m->KC * m->tk * m->tn * m->es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+		cg_alu(c, SINAN_ALU_ADD, R->cbc, R->nl, CG_I(15));
+		cg_alu(c, SINAN_ALU_SHR, R->cbc, R->cbc, CG_I(4));
+		cg_alu(c, SINAN_ALU_MUL, R->cbc, R->cbc, CG_I((uint64_t)(16 * m->tk * m->es)));
+	} else {
+		batch_off(c, m, R, R->boff, m->bst, m->es);
+		cg_li(c, 26, (uint64_t)(m->tn * (m->tb ? m->K : 1) * m->es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+	}
+	cg_ldarg(c, R->yoff, args[2]);
+	cg_li(c, 26, (uint64_t)(m->M * m->N * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->bt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
+	cg_li(c, 26, (uint64_t)(m->tm * m->N * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
+	cg_li(c, 26, (uint64_t)(m->tn * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
+	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+	if (res) {
+		int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->pid, R->cur, same);
+		/* a new panel: once the previous one's LOADFs are done, load it chunk by chunk */
+		cg_li(c, R->t0, UINT64_MAX);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		sinan_asm_bind(c->a, first);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->pid, 0);
+		emit_kloop(c, m, R, L, CH_NZ_FIRST);
+		sinan_asm_jmp(c->a, done);
+		sinan_asm_bind(c->a, same);
+		emit_kloop(c, m, R, L, CH_NZ_REST);
+		sinan_asm_bind(c->a, done);
+	} else {
+		emit_kloop(c, m, R, L, nz ? CH_NZ_STREAM : CH_GEN);
+	}
+	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
+	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
+	if (m->direct) {
+		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
+		unsigned int fl = (m->act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m->alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0);
+		cg_li(c, 26, 15);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->nl, 26);
+		cg_li(c, 26, 4);
+		sinan_asm_alu(c->a, SINAN_ALU_SHR, R->t1, R->t1, 26);
+		cg_fixp(c, SINAN_BUF_GM, (unsigned int)m->odt, fl, CG_R(R->yoff), CG_I(L->l0c[p]), CG_R(R->ml), CG_R(R->nl),
+			CG_I((uint64_t)(m->N * m->oes)), CG_R(R->t1));
+	} else {
+		int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
+		cg_li(c, R->r0, 0);
+		sinan_asm_bind(c->a, et);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
+		emit_epi_chunk(c, m, R, L, 0, args[3], args[4]);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
+		emit_epi_chunk(c, m, R, L, 1, args[3], args[4]);
+		sinan_asm_jmp(c->a, et);
+		sinan_asm_bind(c->a, ee);
+	}
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+}
+
 int cc_lower_mm(struct cg *c, struct cc_node *n)
 {
 	struct mm m;
@@ -730,17 +841,20 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	int arg_c = m.c && !m.c_imm ? cg_arg(c, m.c, 0, false) : -1;
 	int arg_r = m.r ? cg_arg(c, m.r, 0, false) : -1;
 	int arg_y = cg_arg(c, m.y, 0, true);
+	int args[5] = { arg_a, arg_b, arg_y, arg_c, arg_r };
 	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && m.pl->resident;
 	/* prime the back edges */
-	for (unsigned int s = 0; s < 2; s++) {
+	for (unsigned int s = 0; s < (unsigned int)m.ns; s++) {
 		if (!res)
 			cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
 		if (nz)
 			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s);
-		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
 	}
+	for (unsigned int s = 0; s < 2; s++)
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 1);
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
 	if (!m.direct && ((m.c && !m.c_imm) || m.r))
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
@@ -751,97 +865,10 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
-	/* item -> bt, mt, nt; ml, nl */
-	cg_li(c, 26, (uint64_t)(MT * NT));
-	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.bt, R.it, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_REMU, R.t0, R.it, 26);
-	cg_li(c, 26, (uint64_t)NT);
-	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.mt, R.t0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_REMU, R.nt, R.t0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.pid, R.it, 26);	/* panel = (bt, mt) */
-	cg_li(c, 26, (uint64_t)m.tm);
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.ml, R.mt, 26);
-	cg_li(c, 27, (uint64_t)m.M);
-	sinan_asm_alu(c->a, SINAN_ALU_SUB, R.ml, 27, R.ml);
-	sinan_asm_alu(c->a, SINAN_ALU_MINU, R.ml, R.ml, 26);
-	cg_li(c, 26, (uint64_t)m.tn);
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.nl, R.nt, 26);
-	cg_li(c, 27, (uint64_t)m.N);
-	sinan_asm_alu(c->a, SINAN_ALU_SUB, R.nl, 27, R.nl);
-	sinan_asm_alu(c->a, SINAN_ALU_MINU, R.nl, R.nl, 26);
-	/* aoff = A + batch + m0 part */
-	cg_ldarg(c, R.aoff, arg_a);
-	batch_off(c, &m, &R, R.aoff, m.ast, m.es);
-	cg_li(c, 26, (uint64_t)(m.tm * (m.ta ? 1 : m.K) * m.es));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.mt, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.aoff, R.aoff, R.t0);
-	cg_ldarg(c, R.boff, arg_b);
-	if (nz) {	/* boff = Bnz + nt * KC * tk * tn * es; cbc = tk * align16(nl) * es */
-		cg_li(c, 26, (uint64_t)(m.KC * m.tk * m.tn * m.es));
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.boff, R.boff, R.t0);
-		cg_alu(c, SINAN_ALU_ADD, R.cbc, R.nl, CG_I(15));
-		cg_alu(c, SINAN_ALU_SHR, R.cbc, R.cbc, CG_I(4));
-		cg_alu(c, SINAN_ALU_MUL, R.cbc, R.cbc, CG_I((uint64_t)(16 * m.tk * m.es)));
-	} else {
-		batch_off(c, &m, &R, R.boff, m.bst, m.es);
-		cg_li(c, 26, (uint64_t)(m.tn * (m.tb ? m.K : 1) * m.es));
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.boff, R.boff, R.t0);
-	}
-	cg_ldarg(c, R.yoff, arg_y);
-	cg_li(c, 26, (uint64_t)(m.M * m.N * m.oes));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.bt, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
-	cg_li(c, 26, (uint64_t)(m.tm * m.N * m.oes));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.mt, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
-	cg_li(c, 26, (uint64_t)(m.tn * m.oes));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.nt, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
-	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
-	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
-	if (res) {
-		int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R.pid, R.cur, same);
-		/* a new panel: once the previous one's LOADFs are done, load it chunk by chunk */
-		cg_li(c, R.t0, UINT64_MAX);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R.cur, R.t0, first);
-		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
-		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
-		sinan_asm_bind(c->a, first);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.cur, R.pid, 0);
-		emit_kloop(c, &m, &R, &L, CH_NZ_FIRST);
-		sinan_asm_jmp(c->a, done);
-		sinan_asm_bind(c->a, same);
-		emit_kloop(c, &m, &R, &L, CH_NZ_REST);
-		sinan_asm_bind(c->a, done);
-	} else {
-		emit_kloop(c, &m, &R, &L, nz ? CH_NZ_STREAM : CH_GEN);
-	}
-	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 0);
-	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 0);
-	if (m.direct) {
-		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
-		unsigned int fl = (m.act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m.alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0);
-		cg_li(c, 26, 15);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.nl, 26);
-		cg_li(c, 26, 4);
-		sinan_asm_alu(c->a, SINAN_ALU_SHR, R.t1, R.t1, 26);
-		cg_fixp(c, SINAN_BUF_GM, (unsigned int)m.odt, fl, CG_R(R.yoff), CG_I(0), CG_R(R.ml), CG_R(R.nl),
-			CG_I((uint64_t)(m.N * m.oes)), CG_R(R.t1));
-	} else {
-		int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
-		cg_li(c, R.r0, 0);
-		sinan_asm_bind(c->a, et);
-		sinan_asm_br(c->a, SINAN_BR_GEU, R.r0, R.ml, ee);
-		emit_epi_chunk(c, &m, &R, &L, 0, arg_c, arg_r);
-		sinan_asm_br(c->a, SINAN_BR_GEU, R.r0, R.ml, ee);
-		emit_epi_chunk(c, &m, &R, &L, 1, arg_c, arg_r);
-		sinan_asm_jmp(c->a, et);
-		sinan_asm_bind(c->a, ee);
-	}
-	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
+	emit_item(c, &m, &R, &L, 0, args, MT, NT);
+	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
+	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
+	emit_item(c, &m, &R, &L, 1, args, MT, NT);
 	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
 	sinan_asm_jmp(c->a, top);
 	sinan_asm_bind(c->a, end);
