@@ -157,6 +157,7 @@ struct cc_node {
 	char *domain;
 	const struct cc_opdef *def;
 	int ver;			/* resolved operator-set version of the op */
+	int ver_fixed;			/* rewritten to this version's form (pass_legacy.c), or 0 */
 	int nin, nout;
 	struct cc_tensor **in;		/* NULL: omitted optional input */
 	struct cc_tensor **out;		/* NULL: omitted optional output */
@@ -343,6 +344,7 @@ struct cc_tensor *cc_reshaped(struct cc_graph *g, struct cc_tensor *x, int rank,
 int cc_spec_inputs(struct cc_graph *g, bool *mask);
 int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_view *v);
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
+int cc_pass_legalize(struct cc_graph *g);	/* ops the device runs through others */
 /*
  * Memory planning: decide where every tensor lives; activations share one
  * arena by liveness (greedy by size, TFLite-style), reshape-like ops alias

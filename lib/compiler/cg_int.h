@@ -163,6 +163,9 @@ int cc_dev_type(int onnx_dtype);
 int cc_lower_node(struct cg *c, struct cc_node *n);
 /* Families (lower_*.c): support check and emission. */
 bool cc_is_elem(const struct cc_node *n);
+bool cc_is_move(const struct cc_node *n);
+int cc_move_supported(struct cc_graph *g, struct cc_node *n, int precision);
+int cc_lower_move(struct cg *c, struct cc_node *n);
 bool cc_is_reduce(const struct cc_node *n);
 int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_reduce(struct cg *c, struct cc_node *n);

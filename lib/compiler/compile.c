@@ -82,6 +82,8 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 	if (!rc)
 		rc = cc_pass_fuse(g);
 	if (!rc)
+		rc = cc_pass_legalize(g);
+	if (!rc)
 		rc = materialize_outputs(g);
 	if (!rc)
 		rc = precision_fp32(g);

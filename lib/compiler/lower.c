@@ -25,6 +25,8 @@ int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
 		return cc_mm_supported(g, n, precision);
 	if (cc_is_reduce(n))
 		return cc_reduce_supported(g, n, precision);
+	if (cc_is_move(n))
+		return cc_move_supported(g, n, precision);
 	return NERR(g, n, ENOTSUP, "no device lowering for this operator yet");
 }
 
@@ -42,6 +44,8 @@ int cc_lower_node(struct cg *c, struct cc_node *n)
 		return cc_lower_mm(c, n);
 	if (cc_is_reduce(n))
 		return cc_lower_reduce(c, n);
+	if (cc_is_move(n))
+		return cc_lower_move(c, n);
 	return NERR(c->g, n, ENOTSUP, "no device lowering for this operator yet");
 }
 

@@ -243,7 +243,7 @@ int cc_node_bind(struct cc_graph *g, struct cc_node *n)
 	if (d->flags & CC_OP_INTERNAL) {
 		n->ver = 17;	/* internal ops follow the current semantics */
 	} else {
-		n->ver = g->opset;
+		n->ver = n->ver_fixed ? n->ver_fixed : g->opset;
 		if (n->ver < d->min_ver)
 			return NERR(g, n, ENOTSUP, "opset %d binds an operator version older than %d, "
 					"whose semantics are not implemented", n->ver, d->min_ver);

@@ -145,7 +145,7 @@ int cc_pass_legacy(struct cc_graph *g)
 			cc_st(n->in[0]->dtype, n->in[2]->data, 0, v);
 			drop_attr(n, "pads");
 			drop_attr(n, "value");
-			n->ver = 11;
+			n->ver = n->ver_fixed = 11;
 		}
 		if (!strcmp(n->op, "Slice") && n->ver < 10) {
 			int r = n->in[0]->rank;
@@ -167,7 +167,7 @@ int cc_pass_legacy(struct cc_graph *g)
 			drop_attr(n, "starts");
 			drop_attr(n, "ends");
 			drop_attr(n, "axes");
-			n->ver = 10;
+			n->ver = n->ver_fixed = 10;
 		}
 	}
 	if (added && cc_graph_toposort(g))
