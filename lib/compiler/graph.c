@@ -414,6 +414,10 @@ SINAN_API int sinan_graph_check(sinan_graph_t g, enum sinan_precision precision,
 	rc = cc_pass_infer_fold(g);
 	if (!rc)
 		rc = cc_pass_simplify(g);
+	if (!rc)
+		rc = cc_pass_fuse(g);
+	if (!rc)
+		rc = cc_pass_legalize(g);
 	if (rc) {
 		if (report && len)
 			snprintf(report, len, "%s\n", g->err);

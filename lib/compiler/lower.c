@@ -25,6 +25,11 @@ int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
 		return cc_mm_supported(g, n, precision);
 	if (cc_is_conv(n))
 		return cc_conv_supported(g, n, precision);
+	if (cc_is_pool(n)) {
+		struct cc_target t;
+		cc_target_default(&t);
+		return cc_pool_supported(g, n, precision, &t);
+	}
 	if (cc_is_reduce(n))
 		return cc_reduce_supported(g, n, precision);
 	if (cc_is_move(n))
@@ -46,6 +51,8 @@ int cc_lower_node(struct cg *c, struct cc_node *n)
 		return cc_lower_mm(c, n);
 	if (cc_is_conv(n))
 		return cc_lower_conv(c, n);
+	if (cc_is_pool(n))
+		return cc_lower_pool(c, n);
 	if (cc_is_reduce(n))
 		return cc_lower_reduce(c, n);
 	if (cc_is_move(n))
@@ -59,5 +66,7 @@ int cc_prelower_node(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		return cc_prelower_mm(g, t, n);
 	if (cc_is_conv(n))
 		return cc_prelower_conv(g, t, n);
+	if (cc_is_pool(n))
+		return cc_prelower_pool(g, t, n);
 	return 0;
 }
