@@ -160,6 +160,9 @@ static void queue_reset_locked(struct sinan_emu *emu, struct emu_queue *q)
 	q->head = q->tail = q->cq_wptr = 0;
 	q->done_seq = q->cur_seq = 0;
 	q->ib.active = false;
+	/* the worker is idle: its per-job accounting starts over too */
+	q->job_busy = 0;
+	q->job_start = q->t_cycles;
 	emu->irq_status &= ~SINAN_IRQ_QUEUE(q->id);
 }
 
@@ -676,7 +679,11 @@ static void queue_step_locked(struct emu_queue *q)
 		return;	/* reset or disabled meanwhile: forget this packet */
 	emu->stats.packets++;
 	if (s.err) {
+		/* The failing packet used modeled time too (a launch up to its fault). */
 		q->t_cycles += s.cycles;
+		q->busy_cycles += s.cycles;
+		q->job_busy += s.cycles;
+		emu->stats.modeled_cycles += s.cycles;
 		queue_fail_locked(q, (unsigned int)s.err, s.f.addr, s.f.info, index);
 		return;
 	}

@@ -487,6 +487,11 @@ void h_launch(struct h_dev *h, unsigned int qi, const uint64_t *code, size_t n, 
 	h_job(h, qi, &l, r);
 }
 
+uint64_t h_prog_va(struct h_dev *h, unsigned int qi)
+{
+	return h->q[qi].prog_va;
+}
+
 uint64_t h_core_cycles(struct h_dev *h, unsigned int qi, const struct h_result *r)
 {
 	struct h_queue *q = &h->q[qi];
