@@ -340,19 +340,28 @@ struct h_dev *h_new(const struct sinan_emu_config *cfg)
 	assert_non_null(h->emu);
 	h->dev = sinan_emu_devmem(h->emu);
 	h->devsize = sinan_emu_devmem_size(h->emu);
-	boot_fw(h);
 	/* MMU: context table at 2 MiB, page tables after it */
 	h->ctx_table = PT_BASE;
 	h->pt_next = PT_BASE + 4096 * ((h->cfg.num_asids * 16 + 4095) / 4096);
 	memset(h->dev + h->ctx_table, 0, h->pt_next - h->ctx_table);
 	h->data_next = DATA_BASE;
+	(void)pte_slot(h, 0, 0, 0);	/* ASID 0 root */
+	h_reinit(h);
+	return h;
+}
+
+void h_reinit(struct h_dev *h)
+{
+	boot_fw(h);
 	h_wr(h, SINAN_REG_MMU_CTX_TABLE, h->ctx_table, 8);
 	h_wr(h, SINAN_REG_MMU_CTRL, SINAN_MMU_CTRL_ENABLE, 4);
-	(void)pte_slot(h, 0, 0, 0);	/* ASID 0 root */
 	/* Clear the boot's global cause and interrupt so tests start clean. */
 	h_wr(h, SINAN_REG_GLOBAL_CAUSE, ~0u, 4);
 	h_wr(h, SINAN_REG_IRQ_STATUS, ~0ULL, 8);
-	return h;
+	for (unsigned int i = 0; i < SINAN_MAX_QUEUES; i++) {
+		h->q[i].ready = false;
+		h->q[i].base_cycles = 0;
+	}
 }
 
 void h_free(struct h_dev *h)
@@ -449,7 +458,9 @@ void h_job(struct h_dev *h, unsigned int qi, const void *pkt, struct h_result *r
 	unsigned int before = h_cqe_count(h, qi);
 
 	memset(r, 0, sizeof(*r));
-	f.seq = ++q->seq;
+	/* above anything the queue completed (tests may FENCE with their own numbers) */
+	q->seq = q->seq + 1 > h_qrd(h, qi, SINAN_Q_DONE_SEQ) ? q->seq + 1 : h_qrd(h, qi, SINAN_Q_DONE_SEQ) + 1;
+	f.seq = q->seq;
 	if (pkt)
 		h_push(h, qi, pkt);
 	h_push(h, qi, &f);

@@ -55,6 +55,8 @@ struct h_result {
 /* A device with @cfg (NULL: the default chip with small test settings). */
 struct h_dev *h_new(const struct sinan_emu_config *cfg);
 void h_free(struct h_dev *h);
+/* After a device reset: boot the firmware and set up the MMU again (queues must be re-created). */
+void h_reinit(struct h_dev *h);
 struct sinan_emu *h_emu(struct h_dev *h);
 void h_test_config(struct sinan_emu_config *cfg);	/* default chip, 4 queues, 2 threads */
 
