@@ -104,7 +104,7 @@ static void mm_f32_c(f32_a *C, const float *A, const float *B, uint64_t M1, uint
 			}
 			for (unsigned int r = 0; r < 16; r++)
 				for (unsigned int cc = 0; cc < 16; cc++)
-					cb[r * 16 + cc] = t[r][cc];
+					cb[r * 16 + cc] = emu_f32_canon(t[r][cc]);
 		}
 	}
 }
@@ -160,6 +160,13 @@ SIMD static void widen_f32_avx2(float *o, const uint8_t *p, unsigned int dt, siz
 	widen_f32_c(o + i, p + 2 * i, dt, n - i);
 }
 
+/* NaN lanes -> the default NaN */
+SIMD static inline __m256 canon8(__m256 v)
+{
+	return _mm256_blendv_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000)),
+				_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
 /*
  * Rows r0 .. r0+R-1 of C block (i, j): R x 16 accumulators in registers,
  * k in order. a: the row block's A blocks (stride 16*k0 floats per kb),
@@ -171,6 +178,7 @@ SIMD static void mm_f32_rows##R(f32_a *cb, const float *a, const float *b,	\
 {										\
 	__m256 c0[R], c1[R];							\
 										\
+	_Pragma("GCC unroll 8")						\
 	for (int r = 0; r < R; r++) {						\
 		c0[r] = acc ? _mm256_loadu_ps(cb + r * 16) : _mm256_setzero_ps();	\
 		c1[r] = acc ? _mm256_loadu_ps(cb + r * 16 + 8) : _mm256_setzero_ps();	\
@@ -183,6 +191,7 @@ SIMD static void mm_f32_rows##R(f32_a *cb, const float *a, const float *b,	\
 			__m256 b0 = _mm256_loadu_ps(bb + kk * 16);		\
 			__m256 b1 = _mm256_loadu_ps(bb + kk * 16 + 8);		\
 										\
+			_Pragma("GCC unroll 8")				\
 			for (int r = 0; r < R; r++) {				\
 				__m256 av = _mm256_broadcast_ss(ab + r * k0 + kk);	\
 										\
@@ -191,9 +200,10 @@ SIMD static void mm_f32_rows##R(f32_a *cb, const float *a, const float *b,	\
 			}							\
 		}								\
 	}									\
+	_Pragma("GCC unroll 8")							\
 	for (int r = 0; r < R; r++) {						\
-		_mm256_storeu_ps(cb + r * 16, c0[r]);				\
-		_mm256_storeu_ps(cb + r * 16 + 8, c1[r]);			\
+		_mm256_storeu_ps(cb + r * 16, canon8(c0[r]));			\
+		_mm256_storeu_ps(cb + r * 16 + 8, canon8(c1[r]));		\
 	}									\
 }
 MM_F32_ROWS(6)
@@ -247,6 +257,7 @@ SIMD static void mm_s8_rows##R(i32_a *cb, const int16_t *a, const int16_t *b,	\
 {										\
 	__m256i c0[R], c1[R];							\
 										\
+	_Pragma("GCC unroll 8")						\
 	for (int r = 0; r < R; r++) {						\
 		c0[r] = acc ? _mm256_loadu_si256((const __m256i *)(cb + r * 16)) :	\
 			      _mm256_setzero_si256();				\
@@ -261,6 +272,7 @@ SIMD static void mm_s8_rows##R(i32_a *cb, const int16_t *a, const int16_t *b,	\
 			__m256i b0 = _mm256_loadu_si256((const __m256i *)(bb + p * 32));	\
 			__m256i b1 = _mm256_loadu_si256((const __m256i *)(bb + p * 32 + 16));	\
 										\
+			_Pragma("GCC unroll 8")				\
 			for (int r = 0; r < R; r++) {				\
 				int32_t pair;					\
 				__m256i av;					\
@@ -272,6 +284,7 @@ SIMD static void mm_s8_rows##R(i32_a *cb, const int16_t *a, const int16_t *b,	\
 			}							\
 		}								\
 	}									\
+	_Pragma("GCC unroll 8")						\
 	for (int r = 0; r < R; r++) {						\
 		_mm256_storeu_si256((__m256i *)(cb + r * 16), c0[r]);		\
 		_mm256_storeu_si256((__m256i *)(cb + r * 16 + 8), c1[r]);	\
@@ -382,8 +395,6 @@ int isa_mmad(struct emu_core *c)
 #endif
 			mm_f32_c((f32_a *)C, (const float *)A, (const float *)B, M1, N1, K1, k0, acc,
 				 dt == SINAN_DT_FP16);
-		for (uint64_t i = 0; i < M1 * N1 * 256; i++)
-			((f32_a *)C)[i] = emu_f32_canon(((f32_a *)C)[i]);
 	}
 	return 0;
 }

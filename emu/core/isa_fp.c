@@ -95,10 +95,6 @@ uint16_t emu_f32_to_bf16(float f)
 	return (uint16_t)(u >> 16);
 }
 
-float emu_f32_canon(float f)
-{
-	return f != f ? u2f(0x7fc00000) : f;
-}
 
 /* ---- generic rounding --------------------------------------------------------- */
 

@@ -158,7 +158,11 @@ float emu_f16_to_f32(uint16_t h);
 uint16_t emu_f32_to_f16(float f);		/* nearest even, default NaN */
 float emu_bf16_to_f32(uint16_t h);
 uint16_t emu_f32_to_bf16(float f);		/* nearest even, default NaN */
-float emu_f32_canon(float f);			/* NaN -> default NaN */
+/* NaN -> default NaN */
+static inline float emu_f32_canon(float f)
+{
+	return f != f ? __builtin_nanf("") : f;
+}
 /* Round an exact value to a float dtype (fp32, fp16, bf16) with a rounding
  * mode; returns the dtype's bits in the low bits. */
 uint32_t emu_round_float(double v, unsigned int dt, unsigned int rnd);
