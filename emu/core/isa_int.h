@@ -156,8 +156,27 @@ int emu_cube_simd_select(int mode);
 /* ---- isa_fp.c: numerics ---------------------------------------------------------------- */
 float emu_f16_to_f32(uint16_t h);
 uint16_t emu_f32_to_f16(float f);		/* nearest even, default NaN */
-float emu_bf16_to_f32(uint16_t h);
-uint16_t emu_f32_to_bf16(float f);		/* nearest even, default NaN */
+
+static inline float emu_bf16_to_f32(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+
+	__builtin_memcpy(&f, &u, 4);
+	return f;
+}
+
+/* nearest even, default NaN */
+static inline uint16_t emu_f32_to_bf16(float f)
+{
+	uint32_t u;
+
+	__builtin_memcpy(&u, &f, 4);
+	if ((u & 0x7fffffff) > 0x7f800000)
+		return 0x7fc0;
+	u += 0x7fff + ((u >> 16) & 1);	/* overflow carries into infinity */
+	return (uint16_t)(u >> 16);
+}
 /* NaN -> default NaN */
 static inline float emu_f32_canon(float f)
 {
