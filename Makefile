@@ -61,6 +61,8 @@ include mk/kernel.mk
 include mk/firmware.mk
 include mk/vm.mk
 include mk/test.mk
+-include $(sort $(wildcard mk/area-*.mk))
+include mk/fuzz.mk
 
 .PHONY: all
 all: user firmware modules qemu
