@@ -22,6 +22,7 @@
 #include "isa_int.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_X86_SIMD 1
 #else
@@ -29,16 +30,37 @@
 #endif
 
 static int cube_simd = -1;	/* -1 not decided yet, 0 portable, 1 AVX2 */
+static int host_simd = -1;
+
+/*
+ * AVX2 + FMA + F16C usable: CPUID feature bits, and the OS saving the YMM
+ * state (XGETBV). Plain CPUID rather than __builtin_cpu_supports(), which
+ * not every compiler knows "f16c" for.
+ */
+bool emu_host_simd(void)
+{
+	int v = __atomic_load_n(&host_simd, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		v = 0;
+#if HAVE_X86_SIMD
+		unsigned int a, b, c, d, lo, hi;
+
+		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) && (c & bit_AVX) &&
+		    (c & bit_FMA) && (c & bit_F16C)) {
+			__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+			if ((lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+				v = 1;
+		}
+#endif
+		__atomic_store_n(&host_simd, v, __ATOMIC_RELAXED);
+	}
+	return v;
+}
 
 static int host_has_simd(void)
 {
-#if HAVE_X86_SIMD
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	       __builtin_cpu_supports("f16c");
-#else
-	return 0;
-#endif
+	return emu_host_simd();
 }
 
 int emu_cube_simd_select(int mode)

@@ -148,6 +148,9 @@ int isa_fixp(struct emu_core *c);
 int isa_mmad(struct emu_core *c);
 int isa_vector(struct emu_core *c);
 
+/* Host has AVX2 + FMA + F16C (and the OS enables YMM state). */
+bool emu_host_simd(void);
+
 /* Select the cube kernels: 0 portable C, 1 host SIMD if the CPU has it,
  * -1 automatic (default). Returns 1 if SIMD kernels are now in use. For
  * tests that compare both paths. */

@@ -49,16 +49,9 @@ static float u2f(uint32_t u)
  * are those of the C conversions.
  */
 #if HAVE_F16C
-static int f16c = -1;
-
 static bool have_f16c(void)
 {
-	if (f16c < 0) {
-		__builtin_cpu_init();
-		__atomic_store_n(&f16c, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"),
-				 __ATOMIC_RELAXED);
-	}
-	return __atomic_load_n(&f16c, __ATOMIC_RELAXED);
+	return emu_host_simd();
 }
 
 __attribute__((target("avx2,f16c")))
@@ -393,7 +386,7 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 	for (uint64_t r = 0; r < v->rows; r++) {
 		uint8_t *d = ub(c, v->d + r * v->ds);
 		const uint8_t *a = ub(c, v->s0 + r * v->s0s);
-		const uint8_t *b = c->op == SINAN_I_VBIN || c->op == SINAN_I_VCMP ?
+		const uint8_t *b = c->op == SINAN_I_VBIN ?
 				   ub(c, rs ? v->s1 + r * es : v->s1 + r * v->s1s) : NULL;
 		float fs = 0;
 		int64_t is = 0;
@@ -450,7 +443,7 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 
 		for (uint64_t i0 = 0; i0 < v->n; i0 += VCH) {
 			size_t k = v->n - i0 < VCH ? (size_t)(v->n - i0) : VCH;
-			uint8_t *dk = d + i0 * (c->op == SINAN_I_VCMP ? 1 : es);
+			uint8_t *dk = d + i0 * es;
 			const uint8_t *ak = a + i0 * es;
 			const uint8_t *bk = b && !rs ? b + i0 * es : NULL;
 
@@ -479,22 +472,6 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 					for (size_t i = 0; i < k; i++)
 						fo[i] = fs;
 					break;
-				case SINAN_I_VCMP:
-					for (size_t i = 0; i < k; i++) {
-						float x = fa[i], y = rs ? fs : fb[i];
-						bool t = false;
-
-						switch (v->op) {
-						case SINAN_VC_GT: t = x > y; break;
-						case SINAN_VC_GE: t = x >= y; break;
-						case SINAN_VC_LT: t = x < y; break;
-						case SINAN_VC_LE: t = x <= y; break;
-						case SINAN_VC_EQ: t = x == y; break;
-						case SINAN_VC_NE: t = x != y; break;
-						}
-						dk[i] = t;
-					}
-					continue;
 				}
 				st_f(dk, v->dt, fo, k);
 			} else {
@@ -522,25 +499,39 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 					for (size_t i = 0; i < k; i++)
 						io[i] = is;
 					break;
-				case SINAN_I_VCMP:
-					for (size_t i = 0; i < k; i++) {
-						int64_t x = ia[i], y = rs ? is : ib[i];
-						bool t = false;
-
-						switch (v->op) {
-						case SINAN_VC_GT: t = x > y; break;
-						case SINAN_VC_GE: t = x >= y; break;
-						case SINAN_VC_LT: t = x < y; break;
-						case SINAN_VC_LE: t = x <= y; break;
-						case SINAN_VC_EQ: t = x == y; break;
-						case SINAN_VC_NE: t = x != y; break;
-						}
-						dk[i] = t;
-					}
-					continue;
 				}
 				st_i(dk, v->dt, io, k);
 			}
+		}
+	}
+}
+
+/* VCMP: every dtype's values are exact in a double, so one comparison serves all. */
+static void exec_cmp(struct emu_core *c, const struct vop *v)
+{
+	unsigned int es = sinan_dtype_size(v->dt);
+	bool rs = v->flags & SINAN_V_F_ROWSCALAR;
+
+	for (uint64_t r = 0; r < v->rows; r++) {
+		uint8_t *d = ub(c, v->d + r * v->ds);
+		const uint8_t *a = ub(c, v->s0 + r * v->s0s);
+		const uint8_t *b = ub(c, rs ? v->s1 + r * es : v->s1 + r * v->s1s);
+
+		if (r % ROW_POLL == ROW_POLL - 1 && isa_should_stop(c))
+			return;
+		for (uint64_t i = 0; i < v->n; i++) {
+			double x = emu_elem_get(a, v->dt, i), y = emu_elem_get(b, v->dt, rs ? 0 : i);
+			bool t = false;
+
+			switch (v->op) {
+			case SINAN_VC_GT: t = x > y; break;
+			case SINAN_VC_GE: t = x >= y; break;
+			case SINAN_VC_LT: t = x < y; break;
+			case SINAN_VC_LE: t = x <= y; break;
+			case SINAN_VC_EQ: t = x == y; break;
+			case SINAN_VC_NE: t = x != y; break;
+			}
+			d[i] = t;
 		}
 	}
 }
@@ -764,6 +755,8 @@ int isa_vector(struct emu_core *c)
 		exec_cvt(c, &v, sdt, ddt, rnd, fn & SINAN_CVT_F_QUANT);
 	else if (c->op == SINAN_I_VRED)
 		exec_red(c, &v);
+	else if (c->op == SINAN_I_VCMP)
+		exec_cmp(c, &v);
 	else
 		exec_rows(c, &v);
 	if (isa_should_stop(c))

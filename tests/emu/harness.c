@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "isa/sinan_asm.h"
 
 #define FW_IMAGE_SIZE	(64 * 1024)
 #define FW_LOG_OFFSET	(32 * 1024)
@@ -496,6 +497,26 @@ void h_launch(struct h_dev *h, unsigned int qi, const uint64_t *code, size_t n, 
 	l.prog_size = n * 8;
 	l.args = args;
 	h_job(h, qi, &l, r);
+}
+
+void h_launch_asm(struct h_dev *h, unsigned int qi, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		  struct h_result *r)
+{
+	size_t n;
+	const uint64_t *code = sinan_asm_finish(a, &n);
+
+	if (!code)
+		fail_msg("assembler: %s", sinan_asm_error(a));
+	h_launch(h, qi, code, n, args, blocks, r);
+}
+
+void h_launch_ok(struct h_dev *h, unsigned int qi, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		 struct h_result *r)
+{
+	h_launch_asm(h, qi, a, args, blocks, r);
+	if (r->err)
+		fail_msg("launch failed: error %u at 0x%llx info 0x%x (%s)", r->err,
+			 (unsigned long long)r->fault_addr, r->fault_info, h_last_guest_error(h));
 }
 
 uint64_t h_prog_va(struct h_dev *h, unsigned int qi)

@@ -116,6 +116,13 @@ void h_queue_reset(struct h_dev *h, unsigned int q);
  * compute queue set up on first use), with x1 = @args. */
 void h_launch(struct h_dev *h, unsigned int q, const uint64_t *code, size_t n, uint64_t args,
 	      uint32_t blocks, struct h_result *r);
+/* Finish @a (failing the test on an assembler error) and h_launch() it. */
+struct sinan_asm;
+void h_launch_asm(struct h_dev *h, unsigned int q, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		  struct h_result *r);
+/* The same, failing the test unless the launch succeeds. */
+void h_launch_ok(struct h_dev *h, unsigned int q, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		 struct h_result *r);
 /* VA of the program buffer of queue @q's launches (instruction i at + 8 * i) */
 uint64_t h_prog_va(struct h_dev *h, unsigned int q);
 /* Modeled cycles of the cores alone: the job's busy cycles minus those of a

@@ -31,22 +31,9 @@ static int grp_teardown(void **st)
 	return 0;
 }
 
-static void run(struct sinan_asm *a, uint64_t args, uint32_t blocks, struct h_result *r)
-{
-	size_t n;
-	const uint64_t *code = sinan_asm_finish(a, &n);
-
-	if (!code)
-		fail_msg("assembler: %s", sinan_asm_error(a));
-	h_launch(H, Q, code, n, args, blocks, r);
-}
-
 static void run_ok(struct sinan_asm *a, uint64_t args, uint32_t blocks, struct h_result *r)
 {
-	run(a, args, blocks, r);
-	if (r->err)
-		fail_msg("launch failed: error %u at 0x%llx info 0x%x (%s)", r->err,
-			 (unsigned long long)r->fault_addr, r->fault_info, h_last_guest_error(H));
+	h_launch_ok(H, Q, a, args, blocks, r);
 }
 
 /* ---- scalar unit ---------------------------------------------------------------------- */

@@ -44,16 +44,9 @@ static int grp_teardown(void **st)
 /* Launch and return the cores' modeled cycles; fails on any error. */
 static uint64_t cycles_of(struct h_dev *h, struct sinan_asm *a, uint32_t blocks)
 {
-	size_t n;
-	const uint64_t *code = sinan_asm_finish(a, &n);
 	struct h_result r;
 
-	if (!code)
-		fail_msg("assembler: %s", sinan_asm_error(a));
-	h_launch(h, Q, code, n, 0, blocks, &r);
-	if (r.err)
-		fail_msg("launch failed: error %u at 0x%llx info 0x%x (%s)", r.err,
-			 (unsigned long long)r.fault_addr, r.fault_info, h_last_guest_error(h));
+	h_launch_ok(h, Q, a, 0, blocks, &r);
 	return h_core_cycles(h, Q, &r);
 }
 

@@ -33,12 +33,7 @@ static int grp_teardown(void **st)
 
 static void run(struct sinan_asm *a, uint64_t args, uint32_t blocks, struct h_result *r)
 {
-	size_t n;
-	const uint64_t *code = sinan_asm_finish(a, &n);
-
-	if (!code)
-		fail_msg("assembler: %s", sinan_asm_error(a));
-	h_launch(H, Q, code, n, args, blocks, r);
+	h_launch_asm(H, Q, a, args, blocks, r);
 	sinan_asm_free(a);
 }
 
