@@ -29,7 +29,7 @@
 #define HAVE_X86_SIMD 0
 #endif
 
-static int cube_simd = -1;	/* -1 not decided yet, 0 portable, 1 AVX2 */
+static int simd_mode = -1;	/* -1 not decided yet, 0 portable, 1 AVX2 */
 static int host_simd = -1;
 
 /*
@@ -58,25 +58,20 @@ bool emu_host_simd(void)
 	return v;
 }
 
-static int host_has_simd(void)
+int emu_simd_select(int mode)
 {
-	return emu_host_simd();
-}
+	int v = mode == 0 ? 0 : emu_host_simd();
 
-int emu_cube_simd_select(int mode)
-{
-	int v = mode == 0 ? 0 : host_has_simd();
-
-	__atomic_store_n(&cube_simd, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&simd_mode, v, __ATOMIC_RELAXED);
 	return v;
 }
 
-static bool use_simd(void)
+bool emu_use_simd(void)
 {
-	int v = __atomic_load_n(&cube_simd, __ATOMIC_RELAXED);
+	int v = __atomic_load_n(&simd_mode, __ATOMIC_RELAXED);
 
 	if (v < 0)
-		v = emu_cube_simd_select(-1);
+		v = emu_simd_select(-1);
 	return v;
 }
 
@@ -377,7 +372,7 @@ int isa_mmad(struct emu_core *c)
 	if (!M1 || !N1)
 		return 0;
 
-	simd = use_simd();
+	simd = emu_use_simd();
 	{
 		const uint8_t *A = c->lb[SINAN_BUF_L0A] + ao, *B = c->lb[SINAN_BUF_L0B] + bo;
 		uint8_t *C = c->lb[SINAN_BUF_L0C] + d;

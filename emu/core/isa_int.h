@@ -151,10 +151,11 @@ int isa_vector(struct emu_core *c);
 /* Host has AVX2 + FMA + F16C (and the OS enables YMM state). */
 bool emu_host_simd(void);
 
-/* Select the cube kernels: 0 portable C, 1 host SIMD if the CPU has it,
- * -1 automatic (default). Returns 1 if SIMD kernels are now in use. For
- * tests that compare both paths. */
-int emu_cube_simd_select(int mode);
+/* Select the host SIMD paths (cube kernels, vector fp16 conversions):
+ * 0 portable C, 1 host SIMD if the CPU has it, -1 automatic (default).
+ * Returns 1 if SIMD is now in use. For tests that compare both paths. */
+int emu_simd_select(int mode);
+bool emu_use_simd(void);
 
 /* ---- isa_fp.c: numerics ---------------------------------------------------------------- */
 float emu_f16_to_f32(uint16_t h);

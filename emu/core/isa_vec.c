@@ -51,7 +51,7 @@ static float u2f(uint32_t u)
 #if HAVE_F16C
 static bool have_f16c(void)
 {
-	return emu_host_simd();
+	return emu_use_simd();
 }
 
 __attribute__((target("avx2,f16c")))

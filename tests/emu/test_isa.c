@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "isa_int.h"	/* emu_cube_simd_select() */
+#include "isa_int.h"	/* emu_simd_select() */
 #include "isa/sinan_asm.h"
 #include "testref.h"
 
@@ -323,11 +323,11 @@ static void run_gemm(const struct gemm *g, uint64_t A, uint64_t B, uint64_t C, i
 	struct sinan_asm *a = sinan_asm_new();
 	struct h_result r;
 
-	emu_cube_simd_select(simd);
+	emu_simd_select(simd);
 	emit_gemm(a, g, A, B, C);
 	run_ok(a, 0, 1, &r);
 	sinan_asm_free(a);
-	emu_cube_simd_select(-1);
+	emu_simd_select(-1);
 }
 
 static void gemm_case(const struct gemm *g, bool special)
@@ -396,11 +396,11 @@ static void test_mmad_specials_simd_vs_portable(void **st)
 
 	(void)st;
 	/* without host SIMD there is only one path: say so, do not pretend */
-	if (!emu_cube_simd_select(1)) {
+	if (!emu_simd_select(1)) {
 		print_message("host lacks AVX2/FMA/F16C: SIMD cube path not available to compare\n");
 		skip();
 	}
-	emu_cube_simd_select(-1);
+	emu_simd_select(-1);
 	for (unsigned int d = 0; d < 3; d++) {
 		struct gemm g = { .dt = dts[d], .m = 45, .n = 38, .k = 70, .out_dt = SINAN_DT_FP32 };
 
