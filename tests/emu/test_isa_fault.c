@@ -464,6 +464,19 @@ static void test_watchdog(void **st)
 	assert_int_equal(r.err, SINAN_ERR_WATCHDOG);
 	assert_int_equal(r.fault_addr, insn_va(&r, 4));
 	h_queue_reset(H, Q);
+
+	/* regression: the cost of 2^40 GM bursts with an odd stride is computed in closed
+	 * form (it used to walk every burst before the watchdog could refuse it) */
+	a = sinan_asm_new();
+	sinan_asm_li64(a, 5, 1ULL << 40);
+	sinan_asm_li(a, 6, 8);
+	sinan_asm_li(a, 7, 36);
+	sinan_asm_li64(a, 10, h_buf(H, 4096));
+	sinan_asm_mov(a, SINAN_BUF_GM, SINAN_BUF_UB, 0, 0, 10, 5, 6, 7, 0);
+	sinan_asm_end(a);
+	run(a, 0, 1, &r);
+	assert_int_equal(r.err, SINAN_ERR_WATCHDOG);
+	h_queue_reset(H, Q);
 	h_wr(H, SINAN_QREG(Q, SINAN_Q_WATCHDOG), 0, 4);
 }
 
