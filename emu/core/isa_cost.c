@@ -330,7 +330,6 @@ void isa_cost_block_start(struct emu_core *c)
 	memset(c->pipe, 0, sizeof(c->pipe));
 	memset(c->flag, 0, sizeof(c->flag));
 	c->nrec = 0;
-	c->last_start = c->last_end = 0;
 }
 
 static int watchdog(struct emu_core *c, uint64_t t)
@@ -357,8 +356,6 @@ int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t
 	P->done = max64(P->done, end);
 	P->qstart[P->qpos] = start;
 	P->qpos = (P->qpos + 1) % SINAN_ISA_PIPE_QUEUE;
-	c->last_start = start;
-	c->last_end = end;
 	if (watchdog(c, end))
 		return -1;
 	if (!c->L->strict_sync)

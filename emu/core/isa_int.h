@@ -74,7 +74,6 @@ struct emu_core {
 	uint64_t flag[SINAN_PIPE_COUNT][SINAN_PIPE_COUNT][SINAN_NUM_EVENTS];	/* time + 1; 0 = clear */
 	struct isa_rec *recs;
 	unsigned int nrec, caprec;
-	uint64_t last_start, last_end;	/* of the last pipe instruction (tests, traces) */
 
 	struct emu_fault fault;
 	unsigned int poll;
