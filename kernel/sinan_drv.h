@@ -56,10 +56,10 @@ extern unsigned int sinan_hb_period_ms;
 	dev_warn((sdev)->drm.dev, "%s(): " fmt, __func__, ##__VA_ARGS__)
 #define sinan_info(sdev, fmt, ...) \
 	dev_info((sdev)->drm.dev, fmt, ##__VA_ARGS__)
+/* Gated by dbg_mask, printed through dynamic debug (dyndbg=+p). */
 #define sinan_dbg(sdev, cat, fmt, ...) do {					\
 	if (unlikely(sinan_dbg_mask & SINAN_DBG_##cat))				\
-		dev_printk(KERN_DEBUG, (sdev)->drm.dev, "[%s] " fmt, #cat,	\
-			   ##__VA_ARGS__);					\
+		dev_dbg((sdev)->drm.dev, "[%s] " fmt, #cat, ##__VA_ARGS__);	\
 } while (0)
 
 /*
@@ -111,7 +111,7 @@ struct sinan_fw_info {
 	const struct firmware *file;	/* kept for reboots during recovery */
 	struct sinan_fw_seg segs[SINAN_FW_MAX_SEGS];
 	unsigned int nsegs;
-	struct mutex mbox_lock;
+	struct mutex mbox_lock;		/* one mailbox command at a time */
 	u64 boot_addr;			/* device PA of the boot header */
 	u32 version;			/* SINAN_REG_FW_VERSION */
 	u32 api_version;		/* SINAN_REG_FW_API_VERSION */
@@ -157,7 +157,7 @@ struct sinan_device {
 	int nvec;			/* interrupt vectors in use */
 
 	/* device memory */
-	struct mutex mm_lock;
+	struct mutex mm_lock;		/* protects @mm */
 	struct drm_buddy mm;
 	struct list_head fw_blocks;	/* the SINAN_FW_RESERVED range */
 	struct list_head ctx_table_blocks;
@@ -166,13 +166,13 @@ struct sinan_device {
 	atomic64_t hostmem_used;	/* bytes of host BOs */
 
 	/* contexts */
-	struct mutex ctx_lock;
+	struct mutex ctx_lock;		/* protects @ctxs and the context table */
 	struct xarray ctxs;		/* ASID -> struct sinan_ctx */
 
 	/* queues */
-	struct mutex queue_lock;
+	struct mutex queue_lock;	/* protects @hwq updates */
 	struct sinan_queue *hwq[SINAN_MAX_QUEUES];
-	spinlock_t fence_lock;
+	spinlock_t fence_lock;		/* job fences, in-flight lists, @hwq reads */
 
 	/* recovery */
 	struct rw_semaphore reset_lock;
@@ -205,7 +205,7 @@ struct sinan_ctx {
 	struct sinan_device *sdev;
 	struct drm_file *file;
 	u32 asid;
-	struct mutex vm_lock;
+	struct mutex vm_lock;		/* protects @va_mm and the page tables */
 	struct drm_mm va_mm;
 	struct sinan_pt *root;
 	struct rw_semaphore queues_lock;

@@ -6,16 +6,13 @@
  *
  * The image is checked completely before anything is written to the
  * device, so that a bad file fails probe with one message saying what is
- * wrong and where, instead of a boot timeout. Fields are read with
- * get_unaligned_le*(): the file is little-endian and its offsets need not
- * be aligned.
+ * wrong and where, instead of a boot timeout.
  */
 #include <linux/crc32.h>
 #include <linux/delay.h>
 #include <linux/elf.h>
 #include <linux/iopoll.h>
 #include <linux/seq_file.h>
-#include <linux/stddef.h>
 
 #include "sinan_compat.h"
 #include "sinan_drv.h"
@@ -26,53 +23,59 @@
 #define SINAN_MBOX_TIMEOUT_US	100000
 #define SINAN_HB_STALL_CHECKS	2
 
-static u64 fw_get(const u8 *p, size_t size)
+/*
+ * The image is little-endian: structures are copied out of the file (its
+ * offsets need not be aligned) and each field converted on use.
+ */
+static u64 le16f(u16 v)
 {
-	switch (size) {
-	case 2:
-		return get_unaligned_le16(p);
-	case 4:
-		return get_unaligned_le32(p);
-	case 8:
-		return get_unaligned_le64(p);
-	default:
-		return *p;
-	}
+	return le16_to_cpu((__force __le16)v);
 }
 
-/* Field @fld of a little-endian struct @type at byte pointer @base. */
-#define FW_FLD(base, type, fld) \
-	fw_get((const u8 *)(base) + offsetof(type, fld), sizeof_field(type, fld))
+static u64 le32f(u32 v)
+{
+	return le32_to_cpu((__force __le32)v);
+}
 
-#define fw_reject(sdev, fmt, ...) ({						\
-	sinan_err(sdev, "firmware " SINAN_FW_NAME ": " fmt, ##__VA_ARGS__);	\
-	-EINVAL;								\
+static u64 le64f(u64 v)
+{
+	return le64_to_cpu((__force __le64)v);
+}
+
+#define sinan_fw_err(sdev, fmt, ...) \
+	sinan_err(sdev, "firmware " SINAN_FW_NAME ": " fmt, ##__VA_ARGS__)
+
+/* One message per defect: what is wrong, and where. */
+#define fw_reject(sdev, fmt, ...) ({				\
+	sinan_fw_err(sdev, fmt, ##__VA_ARGS__);			\
+	-EINVAL;						\
 })
 
 /* Find the SINAN_NOTE_FW note in a PT_NOTE segment; 0 if absent. */
 static int sinan_fw_find_note(struct sinan_device *sdev, const u8 *seg, u64 size, u64 file_off,
-			      const u8 **desc)
+			      struct sinan_fw_note *note)
 {
+	struct elf64_note nh;
 	u64 pos = 0;
 
-	while (size - pos >= sizeof(Elf64_Nhdr)) {
-		const u8 *nh = seg + pos;
-		u64 namesz = FW_FLD(nh, Elf64_Nhdr, n_namesz);
-		u64 descsz = FW_FLD(nh, Elf64_Nhdr, n_descsz);
-		u64 type = FW_FLD(nh, Elf64_Nhdr, n_type);
-		u64 name_off = pos + sizeof(Elf64_Nhdr);
-		u64 desc_off = name_off + ALIGN(namesz, 4);
+	while (size - pos >= sizeof(nh)) {
+		u64 namesz, descsz, name_off, desc_off;
 
+		memcpy(&nh, seg + pos, sizeof(nh));
+		namesz = le32f(nh.n_namesz);
+		descsz = le32f(nh.n_descsz);
+		name_off = pos + sizeof(nh);
+		desc_off = name_off + ALIGN(namesz, 4);
 		if (desc_off > size || ALIGN(descsz, 4) > size - desc_off)
 			return fw_reject(sdev, "note at file offset 0x%llx overruns its segment",
 					 file_off + pos);
-		if (namesz == sizeof(SINAN_NOTE_NAME) && type == SINAN_NOTE_FW &&
+		if (namesz == sizeof(SINAN_NOTE_NAME) && le32f(nh.n_type) == SINAN_NOTE_FW &&
 		    !memcmp(seg + name_off, SINAN_NOTE_NAME, sizeof(SINAN_NOTE_NAME))) {
-			if (descsz < sizeof(struct sinan_fw_note))
-				return fw_reject(sdev, "SINAN_NOTE_FW at file offset 0x%llx has %llu bytes, expected %zu",
-						 file_off + pos, descsz,
-						 sizeof(struct sinan_fw_note));
-			*desc = seg + desc_off;
+			if (descsz < sizeof(*note))
+				return fw_reject(sdev,
+						 "SINAN_NOTE_FW at file offset 0x%llx is %llu bytes, expected %zu",
+						 file_off + pos, descsz, sizeof(*note));
+			memcpy(note, seg + desc_off, sizeof(*note));
 			return 1;
 		}
 		pos = desc_off + ALIGN(descsz, 4);
@@ -80,78 +83,92 @@ static int sinan_fw_find_note(struct sinan_device *sdev, const u8 *seg, u64 size
 	return 0;
 }
 
-/* Check the ELF container: header, program headers, segments, note. */
-static int sinan_fw_parse_elf(struct sinan_device *sdev, const u8 *data, size_t size,
-			      const u8 **note)
+/* Check a PT_LOAD segment and remember it. */
+static int sinan_fw_add_seg(struct sinan_device *sdev, unsigned int i, u64 off, u64 filesz,
+			    u64 paddr, u64 memsz)
 {
 	struct sinan_fw_info *fw = &sdev->fw;
-	u64 phoff, phentsize, phnum, machine;
+
+	if (filesz > memsz || paddr >= SINAN_FW_RESERVED || memsz > SINAN_FW_RESERVED - paddr)
+		return fw_reject(sdev,
+				 "segment %u loads 0x%llx bytes at device address 0x%llx, outside the firmware area 0..0x%x",
+				 i, memsz, paddr, SINAN_FW_RESERVED);
+	if (fw->nsegs == SINAN_FW_MAX_SEGS)
+		return fw_reject(sdev, "more than %u loadable segments", SINAN_FW_MAX_SEGS);
+	fw->segs[fw->nsegs].offset = off;
+	fw->segs[fw->nsegs].filesz = filesz;
+	fw->segs[fw->nsegs].paddr = paddr;
+	fw->segs[fw->nsegs].memsz = memsz;
+	fw->nsegs++;
+	return 0;
+}
+
+/* Check the ELF container: header, program headers, segments, note. */
+static int sinan_fw_parse_elf(struct sinan_device *sdev, const u8 *data, size_t size,
+			      struct sinan_fw_note *note)
+{
+	u64 phoff, phentsize, phnum, machine, type;
+	struct elf64_phdr ph;
+	struct elf64_hdr eh;
 	bool have_note = false;
 	unsigned int i;
 	int ret;
 
-	if (size < sizeof(Elf64_Ehdr))
+	if (size < sizeof(eh))
 		return fw_reject(sdev, "%zu bytes is too small for an ELF header", size);
-	if (memcmp(data, ELFMAG, SELFMAG))
+	memcpy(&eh, data, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		return fw_reject(sdev, "not an ELF file (bad magic at offset 0)");
-	if (data[EI_CLASS] != ELFCLASS64)
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64)
 		return fw_reject(sdev, "ELF class %u at offset %u, expected ELFCLASS64",
-				 data[EI_CLASS], EI_CLASS);
-	if (data[EI_DATA] != ELFDATA2LSB)
+				 eh.e_ident[EI_CLASS], EI_CLASS);
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
 		return fw_reject(sdev, "ELF data encoding %u at offset %u, expected little-endian",
-				 data[EI_DATA], EI_DATA);
-	if (FW_FLD(data, Elf64_Ehdr, e_type) != ET_EXEC)
-		return fw_reject(sdev, "ELF type %llu, expected ET_EXEC",
-				 FW_FLD(data, Elf64_Ehdr, e_type));
-	machine = FW_FLD(data, Elf64_Ehdr, e_machine);
+				 eh.e_ident[EI_DATA], EI_DATA);
+	type = le16f(eh.e_type);
+	if (type != ET_EXEC)
+		return fw_reject(sdev, "ELF type %llu, expected ET_EXEC", type);
+	machine = le16f(eh.e_machine);
 	if (machine != SINAN_ELF_MACHINE)
 		return fw_reject(sdev, "e_machine 0x%llx, expected 0x%x (Sinan)", machine,
 				 SINAN_ELF_MACHINE);
 
-	phoff = FW_FLD(data, Elf64_Ehdr, e_phoff);
-	phentsize = FW_FLD(data, Elf64_Ehdr, e_phentsize);
-	phnum = FW_FLD(data, Elf64_Ehdr, e_phnum);
-	if (phentsize != sizeof(Elf64_Phdr) || !phnum || phnum > SINAN_FW_MAX_PHDRS)
+	phoff = le64f(eh.e_phoff);
+	phentsize = le16f(eh.e_phentsize);
+	phnum = le16f(eh.e_phnum);
+	if (phentsize != sizeof(ph) || !phnum || phnum > SINAN_FW_MAX_PHDRS)
 		return fw_reject(sdev, "%llu program headers of %llu bytes, expected 1..%u of %zu",
-				 phnum, phentsize, SINAN_FW_MAX_PHDRS, sizeof(Elf64_Phdr));
+				 phnum, phentsize, SINAN_FW_MAX_PHDRS, sizeof(ph));
 	if (phoff > size || phnum * phentsize > size - phoff)
-		return fw_reject(sdev, "program headers at 0x%llx..0x%llx beyond the end of the file (%zu bytes)",
+		return fw_reject(sdev,
+				 "program headers at 0x%llx..0x%llx beyond the end of the file (%zu bytes)",
 				 phoff, phoff + phnum * phentsize, size);
 
-	fw->nsegs = 0;
+	sdev->fw.nsegs = 0;
 	for (i = 0; i < phnum; i++) {
-		const u8 *ph = data + phoff + i * phentsize;
-		u64 type = FW_FLD(ph, Elf64_Phdr, p_type);
-		u64 off = FW_FLD(ph, Elf64_Phdr, p_offset);
-		u64 filesz = FW_FLD(ph, Elf64_Phdr, p_filesz);
-		u64 memsz = FW_FLD(ph, Elf64_Phdr, p_memsz);
-		u64 paddr = FW_FLD(ph, Elf64_Phdr, p_paddr);
+		u64 off, filesz;
 
+		memcpy(&ph, data + phoff + i * phentsize, sizeof(ph));
+		type = le32f(ph.p_type);
+		off = le64f(ph.p_offset);
+		filesz = le64f(ph.p_filesz);
 		if (type != PT_LOAD && type != PT_NOTE)
 			continue;
 		if (off > size || filesz > size - off)
-			return fw_reject(sdev, "segment %u (file 0x%llx..0x%llx) beyond the end of the file (%zu bytes): truncated?",
+			return fw_reject(sdev,
+					 "segment %u (file 0x%llx..0x%llx) beyond the end of the file (%zu bytes): truncated?",
 					 i, off, off + filesz, size);
-		if (type == PT_NOTE) {
+		if (type == PT_LOAD) {
+			ret = sinan_fw_add_seg(sdev, i, off, filesz, le64f(ph.p_paddr),
+					       le64f(ph.p_memsz));
+		} else {
 			ret = sinan_fw_find_note(sdev, data + off, filesz, off, note);
-			if (ret < 0)
-				return ret;
-			have_note |= ret;
-			continue;
+			have_note |= ret > 0;
 		}
-		if (filesz > memsz || paddr >= SINAN_FW_RESERVED ||
-		    memsz > SINAN_FW_RESERVED - paddr)
-			return fw_reject(sdev, "segment %u loads 0x%llx bytes (0x%llx in the file) at device address 0x%llx, outside the firmware area 0..0x%x",
-					 i, memsz, filesz, paddr, SINAN_FW_RESERVED);
-		if (fw->nsegs == SINAN_FW_MAX_SEGS)
-			return fw_reject(sdev, "more than %u loadable segments", SINAN_FW_MAX_SEGS);
-		fw->segs[fw->nsegs].offset = off;
-		fw->segs[fw->nsegs].filesz = filesz;
-		fw->segs[fw->nsegs].paddr = paddr;
-		fw->segs[fw->nsegs].memsz = memsz;
-		fw->nsegs++;
+		if (ret < 0)
+			return ret;
 	}
-	if (!fw->nsegs)
+	if (!sdev->fw.nsegs)
 		return fw_reject(sdev, "no loadable segment");
 	if (!have_note)
 		return fw_reject(sdev, "no SINAN_NOTE_FW note (not a Sinan firmware image)");
@@ -159,66 +176,69 @@ static int sinan_fw_parse_elf(struct sinan_device *sdev, const u8 *data, size_t 
 }
 
 /* Check the note and the boot header at the start of the first segment. */
-static int sinan_fw_parse_hdr(struct sinan_device *sdev, const u8 *data, const u8 *note)
+static int sinan_fw_parse_hdr(struct sinan_device *sdev, const u8 *data,
+			      const struct sinan_fw_note *note)
 {
 	struct sinan_fw_info *fw = &sdev->fw;
 	const struct sinan_fw_seg *seg = &fw->segs[0];
-	u8 hdr[sizeof(struct sinan_fw_boot_hdr)];
-	u64 major, minor, magic, hdr_size, image_size, crc, want;
+	struct sinan_fw_boot_hdr hdr;
+	u64 major, minor, magic, hdr_size, image_size;
+	u32 crc, want;
 	unsigned int i;
 
-	magic = FW_FLD(note, struct sinan_fw_note, magic);
-	major = FW_FLD(note, struct sinan_fw_note, api_major);
-	minor = FW_FLD(note, struct sinan_fw_note, api_minor);
+	magic = le32f(note->magic);
+	major = le16f(note->api_major);
+	minor = le16f(note->api_minor);
 	if (magic != SINAN_FW_MAGIC)
-		return fw_reject(sdev, "note magic 0x%08llx at file offset 0x%tx, expected 0x%08x",
-				 magic, note - data, SINAN_FW_MAGIC);
+		return fw_reject(sdev, "note magic 0x%08llx, expected 0x%08x", magic,
+				 SINAN_FW_MAGIC);
 	if (major != SINAN_FWIF_MAJOR)
 		return fw_reject(sdev, "firmware interface %llu.%llu, this driver supports %u.x",
 				 major, minor, SINAN_FWIF_MAJOR);
 
 	if (seg->filesz < sizeof(hdr))
-		return fw_reject(sdev, "first segment holds %llu bytes, less than the %zu-byte boot header",
-				 seg->filesz, sizeof(hdr));
+		return fw_reject(sdev, "first segment holds %llu bytes, less than the boot header",
+				 seg->filesz);
 	if (!IS_ALIGNED(seg->paddr, SINAN_PAGE_SIZE))
 		return fw_reject(sdev, "boot header at device address 0x%llx is not 4 KiB aligned",
 				 seg->paddr);
-	memcpy(hdr, data + seg->offset, sizeof(hdr));
-	magic = FW_FLD(hdr, struct sinan_fw_boot_hdr, magic);
+	memcpy(&hdr, data + seg->offset, sizeof(hdr));
+	magic = le32f(hdr.magic);
 	if (magic != SINAN_FW_MAGIC)
-		return fw_reject(sdev, "boot header magic 0x%08llx at file offset 0x%llx, expected 0x%08x",
+		return fw_reject(sdev,
+				 "boot header magic 0x%08llx at file offset 0x%llx, expected 0x%08x",
 				 magic, seg->offset, SINAN_FW_MAGIC);
-	if (FW_FLD(hdr, struct sinan_fw_boot_hdr, api_major) != major)
+	if (le16f(hdr.api_major) != major)
 		return fw_reject(sdev, "boot header says interface %llu, the note %llu",
-				 FW_FLD(hdr, struct sinan_fw_boot_hdr, api_major), major);
-	hdr_size = FW_FLD(hdr, struct sinan_fw_boot_hdr, hdr_size);
-	image_size = FW_FLD(hdr, struct sinan_fw_boot_hdr, image_size);
+				 le16f(hdr.api_major), major);
+	hdr_size = le32f(hdr.hdr_size);
+	image_size = le64f(hdr.image_size);
 	if (hdr_size < sizeof(hdr) || image_size < hdr_size || image_size > SINAN_FW_MAX_SIZE)
-		return fw_reject(sdev, "boot header sizes out of range (header %llu, image %llu bytes)",
+		return fw_reject(sdev, "boot header sizes out of range (header %llu, image %llu)",
 				 hdr_size, image_size);
 	if (image_size > seg->filesz)
-		return fw_reject(sdev, "truncated: the boot header covers %llu bytes, the file holds %llu at offset 0x%llx",
+		return fw_reject(sdev,
+				 "truncated: the boot header covers %llu bytes, the file holds %llu at offset 0x%llx",
 				 image_size, seg->filesz, seg->offset);
-	for (i = 0; i < ARRAY_SIZE(((struct sinan_fw_boot_hdr *)0)->rsvd); i++)
-		if (FW_FLD(hdr, struct sinan_fw_boot_hdr, rsvd[i]))
+	for (i = 0; i < ARRAY_SIZE(hdr.rsvd); i++)
+		if (hdr.rsvd[i])
 			return fw_reject(sdev, "boot header reserved word %u is not zero", i);
 
 	/* IEEE 802.3 CRC-32 of the image, with the CRC field taken as zero. */
-	want = FW_FLD(hdr, struct sinan_fw_boot_hdr, crc32);
-	memset(hdr + offsetof(struct sinan_fw_boot_hdr, crc32), 0,
-	       sizeof_field(struct sinan_fw_boot_hdr, crc32));
-	crc = crc32_le(~0U, hdr, sizeof(hdr));
+	want = le32f(hdr.crc32);
+	hdr.crc32 = 0;
+	crc = crc32_le(~0U, (const u8 *)&hdr, sizeof(hdr));
 	crc = ~crc32_le(crc, data + seg->offset + sizeof(hdr), image_size - sizeof(hdr));
 	if (crc != want)
-		return fw_reject(sdev, "CRC-32 mismatch over file offsets 0x%llx..0x%llx: computed 0x%08llx, header says 0x%08llx",
+		return fw_reject(sdev,
+				 "CRC-32 mismatch over file offsets 0x%llx..0x%llx: computed 0x%08x, header says 0x%08x",
 				 seg->offset, seg->offset + image_size, crc, want);
 
 	fw->boot_addr = seg->paddr;
 	fw->api_version = (u32)(major << 16 | minor);
-	fw->features = FW_FLD(note, struct sinan_fw_note, features);
-	fw->version = FW_FLD(note, struct sinan_fw_note, fw_version);
-	memcpy(fw->version_str, note + offsetof(struct sinan_fw_note, version),
-	       sizeof(fw->version_str));
+	fw->features = le32f(note->features);
+	fw->version = le32f(note->fw_version);
+	memcpy(fw->version_str, note->version, sizeof(fw->version_str));
 	fw->version_str[sizeof(fw->version_str) - 1] = '\0';
 	return 0;
 }
@@ -261,21 +281,22 @@ int sinan_fw_boot(struct sinan_device *sdev)
 				 status == SINAN_FW_STATUS_READY || status == SINAN_FW_STATUS_ERROR,
 				 100, sinan_fw_boot_timeout_ms * USEC_PER_MSEC);
 	if (ret) {
-		sinan_err(sdev, "firmware " SINAN_FW_NAME ": not ready %u ms after boot (status %u)\n",
-			  sinan_fw_boot_timeout_ms, status);
+		sinan_fw_err(sdev, "not ready %u ms after boot (status %u)\n",
+			     sinan_fw_boot_timeout_ms, status);
 		return -ETIMEDOUT;
 	}
 	if (status == SINAN_FW_STATUS_ERROR) {
 		err = sinan_rd32(sdev, SINAN_REG_FW_ERROR);
-		sinan_err(sdev, "firmware " SINAN_FW_NAME ": the device refused to boot it: %s (FW_ERROR %u)\n",
-			  err < ARRAY_SIZE(sinan_fw_err_names) ? sinan_fw_err_names[err] : "?", err);
+		sinan_fw_err(sdev, "the device refused to boot it: %s (FW_ERROR %u)\n",
+			     err < ARRAY_SIZE(sinan_fw_err_names) ? sinan_fw_err_names[err] : "?",
+			     err);
 		return -EIO;
 	}
 	api = sinan_rd32(sdev, SINAN_REG_FW_API_VERSION);
 	if (SINAN_VER_MAJOR(SINAN_REG_FW_API_VERSION, api) != SINAN_FWIF_MAJOR) {
-		sinan_err(sdev, "firmware " SINAN_FW_NAME ": booted firmware reports interface %u.%u, driver supports %u.x\n",
-			  SINAN_VER_MAJOR(SINAN_REG_FW_API_VERSION, api),
-			  SINAN_VER_MINOR(SINAN_REG_FW_API_VERSION, api), SINAN_FWIF_MAJOR);
+		sinan_fw_err(sdev, "booted firmware reports interface %u.%u, driver supports %u.x\n",
+			     SINAN_VER_MAJOR(SINAN_REG_FW_API_VERSION, api),
+			     SINAN_VER_MINOR(SINAN_REG_FW_API_VERSION, api), SINAN_FWIF_MAJOR);
 		return -EIO;
 	}
 	fw->api_version = api;
@@ -313,20 +334,19 @@ int sinan_fw_boot(struct sinan_device *sdev)
 int sinan_fw_init(struct sinan_device *sdev)
 {
 	struct sinan_fw_info *fw = &sdev->fw;
-	const u8 *note = NULL;
+	struct sinan_fw_note note;
 	int ret;
 
 	mutex_init(&fw->mbox_lock);
 	/* One message of our own instead of the loader's generic one. */
 	ret = firmware_request_nowarn(&fw->file, SINAN_FW_NAME, sdev->drm.dev);
 	if (ret) {
-		sinan_err(sdev, "firmware " SINAN_FW_NAME " not found (%d): install it under /lib/firmware\n",
-			  ret);
+		sinan_fw_err(sdev, "not found (%d): install it under /lib/firmware\n", ret);
 		return ret;
 	}
 	ret = sinan_fw_parse_elf(sdev, fw->file->data, fw->file->size, &note);
 	if (!ret)
-		ret = sinan_fw_parse_hdr(sdev, fw->file->data, note);
+		ret = sinan_fw_parse_hdr(sdev, fw->file->data, &note);
 	if (!ret)
 		ret = sinan_fw_boot(sdev);
 	if (ret) {
@@ -351,7 +371,7 @@ void sinan_fw_fini(struct sinan_device *sdev)
 	sdev->fw.file = NULL;
 }
 
-/* ---- mailbox ---------------------------------------------------------------- */
+/* ---- mailbox ------------------------------------------------------------- */
 
 int sinan_mbox_cmd(struct sinan_device *sdev, u32 cmd, const u32 *args, unsigned int nargs,
 		   u32 *resp)
@@ -379,7 +399,7 @@ int sinan_mbox_cmd(struct sinan_device *sdev, u32 cmd, const u32 *args, unsigned
 	return ret;
 }
 
-/* ---- heartbeat watchdog ----------------------------------------------------------- */
+/* ---- heartbeat watchdog -------------------------------------------------- */
 
 u32 sinan_fw_heartbeat(struct sinan_device *sdev)
 {
@@ -444,7 +464,7 @@ void sinan_fw_hb_stop(struct sinan_device *sdev)
 	cancel_delayed_work_sync(&sdev->fw.hb_work);
 }
 
-/* ---- log ------------------------------------------------------------------------- */
+/* ---- log ----------------------------------------------------------------- */
 
 /* The firmware log ring, oldest byte first (WPTR counts bytes ever written). */
 int sinan_fw_log_show(struct sinan_device *sdev, struct seq_file *m)

@@ -23,7 +23,7 @@
 #include "sinan_drv.h"
 #include "sinan_gem.h"
 
-/* ---- device memory ---------------------------------------------------------- */
+/* ---- device memory ------------------------------------------------------- */
 
 int sinan_devmem_init(struct sinan_device *sdev)
 {
@@ -92,7 +92,7 @@ u64 sinan_bo_devmem_pa(struct sinan_bo *bo, u64 offset)
 	return U64_MAX;
 }
 
-/* ---- device BOs ----------------------------------------------------------------- */
+/* ---- device BOs ---------------------------------------------------------- */
 
 static void sinan_devmem_bo_free(struct drm_gem_object *obj)
 {
@@ -199,7 +199,7 @@ err_release:
 	return ERR_PTR(ret);
 }
 
-/* ---- host BOs (GEM shmem) ----------------------------------------------------------- */
+/* ---- host BOs (GEM shmem) ------------------------------------------------ */
 
 static void sinan_host_bo_free(struct drm_gem_object *obj)
 {
@@ -236,7 +236,7 @@ struct drm_gem_object *sinan_gem_create_object(struct drm_device *dev, size_t si
 	return &bo->base.base;
 }
 
-/* ---- ioctls ----------------------------------------------------------------------- */
+/* ---- ioctls -------------------------------------------------------------- */
 
 int sinan_bo_create_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
 {

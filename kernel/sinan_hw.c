@@ -153,7 +153,7 @@ int sinan_hw_reset(struct sinan_device *sdev)
 	return 0;
 }
 
-/* ---- interrupts ----------------------------------------------------------- */
+/* ---- interrupts ---------------------------------------------------------- */
 
 static void sinan_irq_global(struct sinan_device *sdev)
 {
@@ -272,7 +272,7 @@ void sinan_irq_disable(struct sinan_device *sdev)
 		synchronize_irq(pci_irq_vector(sdev->pdev, i));
 }
 
-/* ---- MMU -------------------------------------------------------------------- */
+/* ---- MMU ----------------------------------------------------------------- */
 
 void sinan_hw_mmu_enable(struct sinan_device *sdev)
 {
@@ -294,7 +294,7 @@ int sinan_hw_mmu_invalidate(struct sinan_device *sdev, u32 asid)
 	return ret;
 }
 
-/* ---- hardware queues ---------------------------------------------------------- */
+/* ---- hardware queues ----------------------------------------------------- */
 
 int sinan_hw_queue_start(struct sinan_device *sdev, u32 hwq, const struct sinan_hwq_config *cfg)
 {

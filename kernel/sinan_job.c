@@ -50,7 +50,7 @@ static inline struct sinan_job *to_sinan_job(struct drm_sched_job *job)
 	return container_of(job, struct sinan_job, base);
 }
 
-/* ---- hardware fences ------------------------------------------------------------ */
+/* ---- hardware fences ----------------------------------------------------- */
 
 static const char *sinan_fence_driver_name(struct dma_fence *fence)
 {
@@ -151,7 +151,7 @@ void sinan_queues_check_errors(struct sinan_device *sdev)
 		sinan_queue_irq(sdev, i);
 }
 
-/* ---- the ring ---------------------------------------------------------------------- */
+/* ---- the ring ------------------------------------------------------------ */
 
 static void sinan_ring_put(struct sinan_queue *q, const u64 *pkt)
 {
@@ -190,7 +190,7 @@ static void sinan_ring_emit(struct sinan_queue *q, struct sinan_job *job)
 	sinan_hw_queue_doorbell(sdev, q->hwq, q->wptr);
 }
 
-/* ---- scheduler backend --------------------------------------------------------------- */
+/* ---- scheduler backend --------------------------------------------------- */
 
 static void sinan_job_fail(struct sinan_job *job, int err)
 {
@@ -254,8 +254,13 @@ static void sinan_job_free(struct drm_sched_job *sched_job)
 static void sinan_reset_uevent(struct sinan_device *sdev, const char *kind, u32 hwq, int err)
 {
 	char ev_kind[32], ev_queue[32], ev_err[32];
-	char *envp[] = { "SINAN_RESET=1", ev_kind, ev_queue, ev_err, NULL };
+	char *envp[5];
 
+	envp[0] = "SINAN_RESET=1";
+	envp[1] = ev_kind;
+	envp[2] = ev_queue;
+	envp[3] = ev_err;
+	envp[4] = NULL;
 	snprintf(ev_kind, sizeof(ev_kind), "SINAN_RESET_KIND=%s", kind);
 	snprintf(ev_queue, sizeof(ev_queue), "SINAN_QUEUE=%d", hwq == U32_MAX ? -1 : (int)hwq);
 	snprintf(ev_err, sizeof(ev_err), "SINAN_ERROR=%d", err);
@@ -440,7 +445,7 @@ static void sinan_queue_err_work(struct work_struct *work)
 	sinan_queue_recover(q, NULL, err, sinan_err_to_errno(err));
 }
 
-/* ---- device reset ------------------------------------------------------------------------ */
+/* ---- device reset -------------------------------------------------------- */
 
 static void sinan_queue_hw_config(struct sinan_queue *q, struct sinan_hwq_config *cfg)
 {
@@ -537,7 +542,8 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 	atomic_inc(&sdev->reset_count);
 	up_write(&sdev->reset_lock);
 	if (!ret)
-		sinan_info(sdev, "device reset done (%d so far)\n", atomic_read(&sdev->reset_count));
+		sinan_info(sdev, "device reset done (%d so far)\n",
+			   atomic_read(&sdev->reset_count));
 	sinan_reset_uevent(sdev, "device", U32_MAX, ret);
 	return ret;
 }
@@ -580,7 +586,7 @@ int sinan_recovery_init(struct sinan_device *sdev)
 	return sdev->reset_wq ? 0 : -ENOMEM;
 }
 
-/* ---- queues -------------------------------------------------------------------------------- */
+/* ---- queues -------------------------------------------------------------- */
 
 static struct sinan_queue *sinan_queue_alloc(struct sinan_ctx *ctx,
 					     const struct drm_sinan_queue_create *args)
@@ -787,7 +793,7 @@ void sinan_ctx_queues_fini(struct sinan_ctx *ctx)
 	up_write(&ctx->queues_lock);
 }
 
-/* ---- submit ---------------------------------------------------------------------------------- */
+/* ---- submit -------------------------------------------------------------- */
 
 struct sinan_out_sync {
 	struct drm_syncobj *syncobj;
@@ -876,10 +882,13 @@ static struct sinan_out_sync *sinan_out_syncs_get(struct drm_file *file,
 	for (i = 0; i < args->out_sync_count && !ret; i++) {
 		out[i].syncobj = drm_syncobj_find(file, syncs[i].handle);
 		out[i].point = syncs[i].point;
-		if (!out[i].syncobj)
+		if (!out[i].syncobj) {
 			ret = -ENOENT;
-		else if (syncs[i].point && !(out[i].chain = dma_fence_chain_alloc()))
-			ret = -ENOMEM;
+		} else if (syncs[i].point) {
+			out[i].chain = dma_fence_chain_alloc();
+			if (!out[i].chain)
+				ret = -ENOMEM;
+		}
 	}
 	kvfree(syncs);
 	if (ret) {
@@ -1027,7 +1036,7 @@ out_unlock:
 	return ret;
 }
 
-/* ---- wait and status ---------------------------------------------------------------------------- */
+/* ---- wait and status ----------------------------------------------------- */
 
 /*
  * The finished fence of job @seq, or NULL with *status set when it left
@@ -1176,7 +1185,7 @@ int sinan_queue_status_ioctl(struct drm_device *dev, void *data, struct drm_file
 	return 0;
 }
 
-/* ---- debugfs ------------------------------------------------------------------------------------- */
+/* ---- debugfs ------------------------------------------------------------- */
 
 void sinan_queues_show(struct sinan_device *sdev, struct seq_file *m)
 {

@@ -83,7 +83,7 @@ struct sinan_queue {
 	struct list_head inflight;
 	u64 done_seq;
 
-	struct mutex submit_lock;
+	struct mutex submit_lock;	/* sequence numbers and @history */
 	u64 last_seq;
 	struct dma_fence *history[SINAN_QUEUE_HISTORY];
 	atomic_t njobs;

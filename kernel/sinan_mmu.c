@@ -398,11 +398,12 @@ void sinan_ctx_show_mappings(struct sinan_ctx *ctx, struct seq_file *m)
 	mutex_unlock(&ctx->vm_lock);
 }
 
-/* ---- contexts ------------------------------------------------------------------- */
+/* ---- contexts ------------------------------------------------------------ */
 
 static void sinan_ctx_desc_write(struct sinan_device *sdev, u32 asid, u64 root)
 {
-	void __iomem *desc = sdev->devmem + sdev->ctx_table_pa + asid * sizeof(struct sinan_ctx_desc);
+	void __iomem *desc = sdev->devmem + sdev->ctx_table_pa +
+			     asid * sizeof(struct sinan_ctx_desc);
 
 	writeq(root ? (root & SINAN_CTX_ROOT_MASK) | SINAN_CTX_VALID : 0,
 	       desc + offsetof(struct sinan_ctx_desc, root));
@@ -464,7 +465,7 @@ void sinan_ctx_fini(struct sinan_ctx *ctx)
 	mutex_destroy(&ctx->vm_lock);
 }
 
-/* ---- device ----------------------------------------------------------------------- */
+/* ---- device -------------------------------------------------------------- */
 
 int sinan_mmu_init(struct sinan_device *sdev)
 {
@@ -481,7 +482,7 @@ int sinan_mmu_init(struct sinan_device *sdev)
 								     struct drm_buddy_block,
 								     link));
 	memset_io(sdev->devmem + sdev->ctx_table_pa, 0, size);
-	wmb();
+	wmb();	/* the table is clear before the MMU may walk it */
 	sinan_hw_mmu_enable(sdev);
 	return 0;
 }

@@ -2,8 +2,8 @@
 /*
  * Copyright (c) 2026 The Sinan authors
  *
- * Contexts, their device address spaces and page tables
- * (include/sinan_hw/sinan_mmu.h).
+ * Contexts, their device address spaces and page tables (the format is
+ * the hardware's: include/sinan_hw/).
  */
 #ifndef __SINAN_MMU_H__
 #define __SINAN_MMU_H__
