@@ -44,7 +44,13 @@ $(call kstamp,$(1)): $(TOP)/scripts/fetch-kernels.sh
 	$$(Q)BUILD=$(BUILD) $(TOP)/scripts/fetch-kernels.sh $(1)=$(KABI_$(1))
 	$$(Q)touch $$@
 
-$(KMOD_DIR)/$(1)/sinan.ko: $(call kstamp,$(1)) $(KMOD_SRCS) $(TOP)/mk/kernel.mk
+# Records KBUILD_EXTRA: a change re-runs kbuild (whose .cmd files then see
+# the new flags and recompile).
+$(KMOD_DIR)/$(1)/.kbuild-extra: FORCE
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)echo '$$(KBUILD_EXTRA)' | cmp -s - $$@ 2>/dev/null || echo '$$(KBUILD_EXTRA)' >$$@
+
+$(KMOD_DIR)/$(1)/sinan.ko: $(call kstamp,$(1)) $(KMOD_SRCS) $(TOP)/mk/kernel.mk $(KMOD_DIR)/$(1)/.kbuild-extra
 	@echo "  KBUILD  sinan.ko for $(1) ($(KABI_$(1)))"
 	$$(Q)mkdir -p $(KMOD_DIR)/$(1)/kernel
 	$$(Q)ln -sfn $(TOP)/Kbuild $(KMOD_DIR)/$(1)/Kbuild

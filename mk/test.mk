@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+#
+# make check: every test, one summary line "N passed, N failed".
+#   check-host    cmocka suites on the host (release build)       HOST_TESTS
+#   check-asan    the same under AddressSanitizer + UBSan          HOST_TESTS
+#   check-qtest   QEMU qtest of the device (build/qemu/sinan-npu-test)
+#   check-guest   driver + runtime + device in the emulated machine, both kernels
+#   (areas add more: check-kernel, lint, conformance — CHECK_SUITES)
+# Each suite is run by scripts/run-tests.sh, which keeps the score in
+# build/test/results/; the last line of 'make check' adds them up.
+
+RUN_TEST := $(TOP)/scripts/run-tests.sh
+USERBUILD = $(MAKE) --no-print-directory -s -f mk/userbuild.mk
+CHECK_SUITES ?=
+CHECK_SUITES += check-fuzz
+
+.PHONY: check check-build check-host check-asan check-qtest check-guest check-summary
+
+check: check-build
+	$(Q)$(RUN_TEST) --reset
+	$(Q)$(MAKE) --no-print-directory -k check-host check-asan check-qtest check-guest $(CHECK_SUITES) || true
+	$(Q)$(RUN_TEST) --summary
+
+check-build: all user-asan
+
+check-host: user
+	$(Q)for t in $$($(USERBUILD) O=$(USER_O) print-HOST_TESTS); do \
+		$(RUN_TEST) host-$$(basename $$t) $$t; done
+
+check-asan: user-asan
+	$(Q)for t in $$($(USERBUILD) O=$(ASAN_O) SAN=1 print-HOST_TESTS); do \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(RUN_TEST) asan-$$(basename $$t) $$t; done
+
+check-qtest: qemu
+	$(Q)QTEST_QEMU_BINARY=$(BUILD)/qemu/qtest/qemu-system-x86_64 \
+		$(RUN_TEST) qtest-sinan-npu $(BUILD)/qemu/sinan-npu-test --tap -k
+
+# Guest suites: every GUEST_TESTS program in one boot per kernel.
+GUEST_KERNELS ?= 6.1 6.12
+check-guest: user modules firmware $(VM_DEPS)
+	$(Q)tests=$$($(USERBUILD) O=$(USER_O) print-GUEST_TESTS); \
+	if [ -n "$$tests" ]; then for k in $(GUEST_KERNELS); do \
+		$(RUN_TEST) guest-$$k $(SINAN_VM) --kernel $$k --timeout 900 \
+			$$(for t in $$tests; do echo --bin $$t; done) \
+			--bin $(TOP)/scripts/guest-run-tests.sh -- $(TOP)/scripts/guest-run-tests.sh $$tests; \
+	done; fi

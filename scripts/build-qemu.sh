@@ -121,6 +121,9 @@ config SINAN_NPU
     depends on PCI && MSI_NONBROKEN"
 	if [ -f "$TOP/tests/qtest/sinan-npu-test.c" ]; then
 		install_if_changed "$TOP/tests/qtest/sinan-npu-test.c" "$SRC/tests/qtest/sinan-npu-test.c"
+		for f in "$TOP"/include/sinan_hw/*.h; do
+			install_if_changed "$f" "$SRC/tests/qtest/sinan_hw/$(basename "$f")"
+		done
 		grep -q "sinan-npu-test" "$SRC/tests/qtest/meson.build" ||
 			sed -i "s/^qtests_x86_64 = qtests_i386\$/&\nqtests_x86_64 += (config_all_devices.has_key('CONFIG_SINAN_NPU') ? ['sinan-npu-test'] : [])/" \
 				"$SRC/tests/qtest/meson.build"
@@ -130,21 +133,28 @@ config SINAN_NPU
 fi
 
 # ---- configure and build ------------------------------------------------------------
+# TCG always; KVM when the host has it (tools/sinan-vm probes it, nested KVM
+# hangs on some hosts); virtfs for tools/sinan-vm --share over 9p.
+CONF=(--target-list=x86_64-softmmu --without-default-features --enable-tcg --enable-kvm
+      --enable-virtfs --enable-cap-ng --enable-attr --disable-docs --disable-werror
+      --disable-install-blobs)
+# QEMU 7.2 (dfsg) uses the system meson; 8.0 and later want an explicit
+# python that can install their bundled meson. Prefer the distribution's
+# python either way.
+case "$(cat "$SRC/VERSION")" in
+[0-7].*) ;;
+*) CONF+=(--python=/usr/bin/python3) ;;
+esac
+if [ -f "$BLD/build.ninja" ] && [ "$(cat "$BLD/.sinan-configure" 2>/dev/null)" != "${CONF[*]}" ]; then
+	say "configure options changed: reconfiguring"
+	rm -rf "$BLD"
+fi
 if [ ! -f "$BLD/build.ninja" ]; then
 	say "configuring in $BLD"
 	mkdir -p "$BLD"
-	# QEMU 7.2 (dfsg) uses the system meson; 8.0 and later want an explicit
-	# python that can install their bundled meson. Prefer the distribution's
-	# python either way.
-	pyopt=()
-	case "$(cat "$SRC/VERSION")" in
-	[0-7].*) ;;
-	*) pyopt=(--python=/usr/bin/python3) ;;
-	esac
-	(cd "$BLD" && PATH=/usr/bin:/bin:$PATH "$SRC/configure" --target-list=x86_64-softmmu \
-		--without-default-features --enable-tcg --disable-docs --disable-werror \
-		--disable-install-blobs "${pyopt[@]}" >configure.log 2>&1) ||
+	(cd "$BLD" && PATH=/usr/bin:/bin:$PATH "$SRC/configure" "${CONF[@]}" >configure.log 2>&1) ||
 		{ tail -n 30 "$BLD/configure.log" >&2; die "configure failed (log: $BLD/configure.log)"; }
+	echo "${CONF[*]}" >"$BLD/.sinan-configure"
 fi
 say "building qemu-system-x86_64 (first build takes a few minutes)"
 targets=(qemu-system-x86_64)
@@ -156,5 +166,13 @@ install_if_changed "$BLD/qemu-system-x86_64" "$OUT/qemu-system-x86_64"
 if [ -f "$BLD/tests/qtest/sinan-npu-test" ]; then
 	install_if_changed "$BLD/tests/qtest/sinan-npu-test" "$OUT/sinan-npu-test"
 fi
+# qtest runs $QTEST_QEMU_BINARY and takes the architecture from its name:
+# a wrapper of the same name adds the firmware search paths.
+mkdir -p "$OUT/qtest"
+cat >"$OUT/qtest/qemu-system-x86_64" <<WRAP
+#!/bin/sh
+exec "$OUT/qemu-system-x86_64" -L /usr/share/qemu -L /usr/share/seabios "\$@"
+WRAP
+chmod +x "$OUT/qtest/qemu-system-x86_64"
 echo "$KEY" >"$OUT/.key"
 say "built $OUT/qemu-system-x86_64 ($KEY)"

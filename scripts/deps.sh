@@ -99,13 +99,14 @@ other_sources() {
 # deb-src for the release: a deb-src line, or a deb822 stanza whose Types has deb-src
 # and whose Suites has the codename.
 others_have_src() {
+	# awk reads all of its input: no SIGPIPE under pipefail.
 	other_sources | awk -v cn="$CODENAME" '
 		$1 == "deb-src" && $3 == cn { found = 1 }
 		/^Types:/ { t = $0 } /^Suites:/ { s = " " $0 " " }
 		/^[[:space:]]*$/ { if (t ~ /deb-src/ && s ~ (" " cn " ")) found = 1; t = s = "" }
 		END { if (t ~ /deb-src/ && s ~ (" " cn " ")) found = 1; exit !found }'
 }
-others_have_bpo() { other_sources | grep -q -- "$BPO"; }
+others_have_bpo() { local t; t=$(other_sources); grep -q -- "$BPO" <<<"$t"; }
 
 ensure_sources() {
 	local want_src=0 want_bpo=0 line uris signed content
@@ -165,8 +166,11 @@ K61=$(kernel_abi "")
 K612=$(kernel_abi "$BPO")
 [ -n "$K61" ] || die "cannot resolve the $CODENAME kernel (apt-cache depends linux-image-amd64)"
 [ -n "$K612" ] || die "cannot resolve the $BPO kernel (apt-cache -t $BPO depends linux-image-amd64)"
-PKGS="$PKGS linux-headers-$K61"
-PKGS_BPO="linux-headers-$K612"
+# The test kernels' headers are unpacked into build/ by scripts/fetch-kernels.sh
+# (installing the 6.12 headers would pull its image onto the host); only the
+# compiler they were built with is needed here.
+PKGS="$PKGS gcc-12"
+PKGS_BPO=""
 
 missing() {
 	# One dpkg-query for all: names it does not know are missing too.

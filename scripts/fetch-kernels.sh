@@ -45,6 +45,7 @@ die() { printf 'kernels: error: %s\n' "$*" >&2; exit 1; }
 DEPMOD=$(PATH=$PATH:/usr/sbin:/sbin command -v depmod) ||
 	die "depmod not found: install kmod ('make deps')"
 
+CHANGED=0
 [ $# -gt 0 ] || die "usage: $0 TAG=ABI [TAG=ABI...] (e.g. 6.1=6.1.0-56-amd64)"
 
 # --- helpers -----------------------------------------------------------------
@@ -67,9 +68,9 @@ packages_for() { # abi
 # Download a package into the cache unless the exact candidate .deb is there.
 # Prints the path of the .deb.
 fetch_deb() { # package
-	local pkg=$1 uri file size rest log
+	local pkg=$1 file size rest log
 	# One line: 'URI' FILE SIZE HASH
-	read -r uri file size rest < <(apt-get download --print-uris "$pkg" 2>/dev/null | head -n 1) ||
+	read -r _ file size rest < <(apt-get download --print-uris "$pkg" 2>/dev/null | head -n 1) ||
 		die "apt-get download --print-uris $pkg failed: run 'make deps' (apt-get update)"
 	[ -n "${file:-}" ] || die "apt cannot download $pkg: run 'make deps' (apt-get update)"
 	if [ -f "$DEBS/$file" ] && [ "$(stat -c %s "$DEBS/$file")" = "$size" ]; then
@@ -78,8 +79,8 @@ fetch_deb() { # package
 	fi
 	say "downloading $pkg ($((size / 1048576)) MiB)" >&2
 	log=$(mktemp)
-	# As root apt cannot drop privileges to write into our cache: say so
-	# explicitly rather than print a warning.
+	# As root, apt warns that its sandbox user (_apt) cannot write into our
+	# cache and downloads as root anyway: ask for that directly.
 	local sandbox=()
 	[ "$(id -u)" -ne 0 ] || sandbox=(-o APT::Sandbox::User=root)
 	if ! (cd "$DEBS" && apt-get download -q "${sandbox[@]}" "$pkg") >"$log" 2>&1; then
@@ -161,6 +162,13 @@ fetch_one() { # tag abi
 		return 0
 	fi
 	mkdir -p "$DEBS" "$OUT"
+	# One fetch at a time (parallel makes, several checkouts sharing a cache).
+	exec 9>"$OUT/.lock"
+	flock 9
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "layout=$LAYOUT" ]; then
+		exec 9>&-
+		return 0
+	fi
 	pkgs=$(packages_for "$abi")
 	for pkg in $pkgs; do
 		deb=$(fetch_deb "$pkg")
@@ -201,7 +209,20 @@ fetch_one() { # tag abi
 	printf 'layout=%s\n' "$LAYOUT" >"$tmp/.stamp-$abi"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
+	exec 9>&-
 	say "$tag ready: $abi"
+	CHANGED=1
+}
+
+# Drop cached kernel packages that none of our kernels uses any more (an
+# older ABI): about 100 MB each.
+prune_cache() {
+	local keep f
+	keep=$(cat "$OUT"/*/packages 2>/dev/null || true)
+	for f in "$DEBS"/linux-*.deb; do
+		[ -f "$f" ] || continue
+		grep -qxF "${f##*/}" <<<"$keep" || { say "removing unused ${f##*/} from the cache"; rm -f "$f"; }
+	done
 }
 
 for arg in "$@"; do
@@ -211,3 +232,6 @@ for arg in "$@"; do
 	esac
 	fetch_one "${arg%%=*}" "${arg#*=}"
 done
+if [ "$CHANGED" = 1 ]; then
+	prune_cache
+fi

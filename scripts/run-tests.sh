@@ -13,7 +13,8 @@
 #       forget earlier results.
 #
 # Counting: a cmocka program's "[  PASSED  ] N test(s)." and
-# "[  FAILED  ] N test(s)" lines (summed over groups); other programs may
+# "[  FAILED  ] N test(s)" lines (summed over groups), TAP "ok"/"not ok"
+# lines (QEMU's qtests), and "Bail out!"; other programs may
 # print "SINAN-TEST: N passed, N failed". A program that exits non-zero
 # without reporting a failure counts as one failed test (a crash is a
 # failure), and one that reports nothing counts as one test, passed or failed
@@ -69,6 +70,14 @@ while IFS= read -r line; do
 		failed=$((failed + BASH_REMATCH[1])) seen=1
 	elif [[ $line =~ \[\ \ SKIPPED\ \]\ ([0-9]+)\ test ]]; then
 		skipped=$((skipped + BASH_REMATCH[1])) seen=1
+	elif [[ $line =~ ^ok\ [0-9]+ ]]; then
+		# TAP (glib's g_test, as QEMU's qtests print it)
+		if [[ $line =~ \#\ SKIP ]]; then skipped=$((skipped + 1)); else passed=$((passed + 1)); fi
+		seen=1
+	elif [[ $line =~ ^not\ ok\ [0-9]+ ]]; then
+		failed=$((failed + 1)) seen=1
+	elif [[ $line =~ ^Bail\ out! ]]; then
+		failed=$((failed + 1)) seen=1
 	elif [[ $line =~ SINAN-TEST:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
 		passed=$((passed + BASH_REMATCH[1])) failed=$((failed + BASH_REMATCH[2])) seen=1
 	fi
