@@ -4,7 +4,7 @@
 # 'make check-kernel' (mk/kernel-check.mk). Built in both flavours; only the
 # release build goes into the guest.
 KTEST_COMMON := tests/kernel/ktest.c
-KTEST_NAMES := exec
+KTEST_NAMES := uapi exec
 KTEST_BINS := $(patsubst %,$(O)/bin/test-kernel-%,$(KTEST_NAMES))
 GUEST_TESTS += $(KTEST_BINS)
 

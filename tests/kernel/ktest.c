@@ -16,6 +16,25 @@
 #include "ktest.h"
 
 static char node_path[300];
+int kt_child;
+
+void kt_child_fail(const char *file, int line, const char *what)
+{
+	fprintf(stderr, "%s:%d: child %d: check failed: %s\n", file, line, (int)getpid(), what);
+	_exit(99);
+}
+
+pid_t kt_fork(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0)
+		kt_child = 1;
+	return pid;
+}
 
 /* Is @fd a Sinan device? */
 static int is_sinan(int fd)
@@ -55,6 +74,8 @@ int kt_open(void)
 
 	if (fd < 0)
 		fd = open_in("/dev/dri", "renderD");
+	if (fd < 0 && kt_child)
+		kt_child_fail(__FILE__, __LINE__, "no Sinan device node");
 	if (fd < 0)
 		fail_msg("no Sinan device node in /dev/accel or /dev/dri (is sinan.ko loaded?)");
 	return fd;
@@ -74,7 +95,7 @@ uint64_t kt_param(int fd, uint32_t param)
 {
 	struct drm_sinan_get_param p = { .param = param };
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_GET_PARAM, &p), 0);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_SINAN_GET_PARAM, &p), 0);
 	return p.value;
 }
 
@@ -105,8 +126,8 @@ uint32_t kt_bo_create(int fd, uint64_t size, uint32_t placement)
 {
 	uint32_t h = 0;
 
-	assert_int_equal(kt_try_bo_create(fd, size, placement, 0, &h), 0);
-	assert_int_not_equal(h, 0);
+	KT_EQ(kt_try_bo_create(fd, size, placement, 0, &h), 0);
+	KT_NE(h, 0);
 	return h;
 }
 
@@ -115,10 +136,10 @@ void *kt_bo_mmap(int fd, uint32_t handle, uint64_t size)
 	struct drm_sinan_bo_info info = { .handle = handle };
 	void *p;
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_BO_INFO, &info), 0);
-	assert_true(info.size >= size);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_SINAN_BO_INFO, &info), 0);
+	KT_TRUE(info.size >= size);
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)info.mmap_offset);
-	assert_true(p != MAP_FAILED);
+	KT_TRUE(p != MAP_FAILED);
 	return p;
 }
 
@@ -126,7 +147,7 @@ void kt_bo_close(int fd, uint32_t handle)
 {
 	struct drm_gem_close c = { .handle = handle };
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c), 0);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c), 0);
 }
 
 int kt_try_bind(int fd, uint32_t handle, uint32_t flags, uint64_t *va, uint64_t offset,
@@ -144,7 +165,7 @@ int kt_try_bind(int fd, uint32_t handle, uint32_t flags, uint64_t *va, uint64_t 
 
 uint64_t kt_bind(int fd, uint32_t handle, uint32_t flags, uint64_t va)
 {
-	assert_int_equal(kt_try_bind(fd, handle, flags, &va, 0, 0), 0);
+	KT_EQ(kt_try_bind(fd, handle, flags, &va, 0, 0), 0);
 	return va;
 }
 
@@ -152,7 +173,7 @@ void kt_unbind(int fd, uint64_t va)
 {
 	struct drm_sinan_vm_unbind u = { .va = va };
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_VM_UNBIND, &u), 0);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_SINAN_VM_UNBIND, &u), 0);
 }
 
 uint32_t kt_queue_create(int fd, uint32_t engine, uint32_t timeout_ms)
@@ -161,7 +182,7 @@ uint32_t kt_queue_create(int fd, uint32_t engine, uint32_t timeout_ms)
 		.engine = engine, .priority = DRM_SINAN_PRIORITY_NORMAL, .timeout_ms = timeout_ms,
 	};
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_CREATE, &c), 0);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_CREATE, &c), 0);
 	return c.queue_id;
 }
 
@@ -169,14 +190,14 @@ void kt_queue_destroy(int fd, uint32_t queue)
 {
 	struct drm_sinan_queue_destroy d = { .queue_id = queue };
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_DESTROY, &d), 0);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_DESTROY, &d), 0);
 }
 
 struct drm_sinan_queue_status kt_queue_status(int fd, uint32_t queue)
 {
 	struct drm_sinan_queue_status s = { .queue_id = queue };
 
-	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_STATUS, &s), 0);
+	KT_EQ(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_STATUS, &s), 0);
 	return s;
 }
 
@@ -216,7 +237,7 @@ void *kt_cmd_pkt(struct kt_cmd *c)
 {
 	void *p;
 
-	assert_true(c->len + SINAN_PKT_SIZE <= c->buf.size);
+	KT_TRUE(c->len + SINAN_PKT_SIZE <= c->buf.size);
 	p = (char *)c->buf.map + c->len;
 	memset(p, 0, SINAN_PKT_SIZE);
 	c->len += SINAN_PKT_SIZE;
@@ -289,8 +310,8 @@ uint64_t kt_submit(int fd, uint32_t queue, struct kt_cmd *c)
 		.queue_id = queue, .cmdbuf_va = c->buf.va, .cmdbuf_size = c->len,
 	};
 
-	assert_int_equal(kt_try_submit(fd, &s), 0);
-	assert_int_not_equal(s.seq, 0);
+	KT_EQ(kt_try_submit(fd, &s), 0);
+	KT_NE(s.seq, 0);
 	return s.seq;
 }
 
@@ -309,7 +330,7 @@ int kt_wait(int fd, uint32_t queue, uint64_t seq, int64_t ms)
 {
 	int32_t status = 1;
 
-	assert_int_equal(kt_try_wait(fd, DRM_SINAN_WAIT_SEQ, queue, seq, kt_deadline(ms), &status),
+	KT_EQ(kt_try_wait(fd, DRM_SINAN_WAIT_SEQ, queue, seq, kt_deadline(ms), &status),
 			 0);
 	return status;
 }

@@ -12,13 +12,45 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
+#include <sinan_hw/sinan_fw_if.h>
+#include <sinan_hw/sinan_mmu.h>
 #include <sinan_hw/sinan_pkt.h>
+#include <sinan_hw/sinan_regs.h>
 #include <uapi/drm/sinan_accel.h>
 
 #define KT_SEC_NS	1000000000LL
+
+/*
+ * Assertions of the helpers. In a child process (kt_fork()) a failure must
+ * not unwind into cmocka's runner, which would go on with the parent's
+ * remaining tests: the child prints the failure and exits with status 99.
+ */
+extern int kt_child;
+void kt_child_fail(const char *file, int line, const char *what);
+#define KT_TRUE(c) do {								\
+		if (kt_child) {							\
+			if (!(c))						\
+				kt_child_fail(__FILE__, __LINE__, #c);		\
+		} else {							\
+			assert_true(c);						\
+		}								\
+	} while (0)
+#define KT_EQ(a, b) do {							\
+		if (kt_child) {							\
+			if ((a) != (b))						\
+				kt_child_fail(__FILE__, __LINE__, #a " == " #b);	\
+		} else {							\
+			assert_int_equal(a, b);					\
+		}								\
+	} while (0)
+#define KT_NE(a, b) KT_TRUE((a) != (b))
+
+/* fork() for tests: the child's helper failures exit instead of unwinding. */
+pid_t kt_fork(void);
 
 /* Open the Sinan device node (/dev/accel/accel* or /dev/dri/renderD*). */
 int kt_open(void);
