@@ -60,11 +60,13 @@ static_assert(DRM_SINAN_QUEUE_ERR_SYNC_HAZARD == SINAN_ERR_SYNC_HAZARD);
 static_assert(DRM_SINAN_QUEUE_ERR_TIMEOUT >= SINAN_ERR_COUNT);
 static_assert(DRM_SINAN_ENGINE_COPY == SINAN_Q_CONFIG_ENGINE_COPY);
 
+/* @why must be a static string. */
 void sinan_device_request_reset(struct sinan_device *sdev, const char *why)
 {
 	if (READ_ONCE(sdev->dead))
 		return;
 	sinan_dbg(sdev, RESET, "reset requested: %s\n", why);
+	WRITE_ONCE(sdev->reset_reason, why);
 	atomic_set(&sdev->reset_pending, 1);
 	queue_work(sdev->reset_wq, &sdev->reset_work);
 }
@@ -423,8 +425,14 @@ static int sinan_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_pci_fini;
 	ret = sinan_fw_init(sdev);
-	if (ret)
+	if (ret) {
+		/*
+		 * It said what is wrong with the firmware; -ENODEV keeps the
+		 * driver core from adding a second, vaguer line.
+		 */
+		ret = -ENODEV;
 		goto err_irq_fini;
+	}
 	sinan_irq_enable(sdev);
 	ret = drm_dev_register(&sdev->drm, 0);
 	if (ret) {

@@ -179,6 +179,7 @@ struct sinan_device {
 	struct workqueue_struct *reset_wq;
 	struct work_struct reset_work;
 	atomic_t reset_pending;
+	const char *reset_reason;	/* static string: why the last request */
 	atomic_t reset_count;
 	bool dead;			/* recovery failed: everything ends with -ENODEV */
 

@@ -298,7 +298,6 @@ int sinan_hw_mmu_invalidate(struct sinan_device *sdev, u32 asid)
 
 int sinan_hw_queue_start(struct sinan_device *sdev, u32 hwq, const struct sinan_hwq_config *cfg)
 {
-	u64 watchdog;
 	u32 status;
 
 	sinan_qwr32(sdev, hwq, CTRL, SINAN_Q_CTRL_RESET);
@@ -311,12 +310,7 @@ int sinan_hw_queue_start(struct sinan_device *sdev, u32 hwq, const struct sinan_
 		    SINAN_FLD_PREP(SINAN_Q_CONFIG, ENGINE, cfg->engine) |
 		    SINAN_FLD_PREP(SINAN_Q_CONFIG, PRIORITY, cfg->priority) |
 		    SINAN_FLD_PREP(SINAN_Q_CONFIG, IRQ, 1));
-	/*
-	 * The hardware watchdog bounds one packet in modeled time; the
-	 * driver's job timeout bounds a job in wall time. Same budget.
-	 */
-	watchdog = (u64)sinan_job_timeout_ms * sdev->hw.clock_mhz;
-	sinan_qwr32(sdev, hwq, WATCHDOG, (u32)min_t(u64, watchdog, U32_MAX));
+	sinan_qwr32(sdev, hwq, WATCHDOG, cfg->watchdog_kc);
 	sinan_qwr32(sdev, hwq, CTRL, SINAN_Q_CTRL_ENABLE);
 	status = sinan_qrd32(sdev, hwq, STATUS);
 	if (status != SINAN_QS_IDLE) {

@@ -58,6 +58,7 @@ static inline void sinan_wr64(struct sinan_device *sdev, u32 reg, u64 val)
  * @asid: address space.
  * @engine: SINAN_Q_CONFIG_ENGINE_*.
  * @priority: 0..3.
+ * @watchdog_kc: longest packet, in modeled kilocycles (0: no limit).
  */
 struct sinan_hwq_config {
 	u64 ring_va;
@@ -67,6 +68,7 @@ struct sinan_hwq_config {
 	u32 asid;
 	u32 engine;
 	u32 priority;
+	u32 watchdog_kc;
 };
 
 int sinan_hw_init(struct sinan_device *sdev);

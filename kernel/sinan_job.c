@@ -457,6 +457,12 @@ static void sinan_queue_hw_config(struct sinan_queue *q, struct sinan_hwq_config
 	cfg->engine = q->engine == DRM_SINAN_ENGINE_COPY ? SINAN_Q_CONFIG_ENGINE_COPY :
 			SINAN_Q_CONFIG_ENGINE_COMPUTE;
 	cfg->priority = q->priority;
+	/*
+	 * The hardware watchdog bounds one packet in modeled time, the
+	 * scheduler's timeout a job in wall time: same budget (ms x MHz is
+	 * kilocycles).
+	 */
+	cfg->watchdog_kc = min_t(u64, (u64)q->timeout_ms * q->sdev->hw.clock_mhz, U32_MAX);
 }
 
 static int sinan_queue_hw_start(struct sinan_queue *q)
@@ -553,7 +559,7 @@ void sinan_device_reset_work(struct work_struct *work)
 	struct sinan_device *sdev = container_of(work, struct sinan_device, reset_work);
 
 	if (atomic_read(&sdev->reset_pending) && !READ_ONCE(sdev->dead))
-		sinan_device_reset(sdev, NULL, "requested");
+		sinan_device_reset(sdev, NULL, READ_ONCE(sdev->reset_reason) ?: "requested");
 }
 
 /*

@@ -4,9 +4,14 @@
 # 'make check-kernel' (mk/kernel-check.mk). Built in both flavours; only the
 # release build goes into the guest.
 KTEST_COMMON := tests/kernel/ktest.c
+# Ordinary guest tests: run by 'make check-guest' with the others.
 KTEST_NAMES := uapi exec
-KTEST_BINS := $(patsubst %,$(O)/bin/test-kernel-%,$(KTEST_NAMES))
-GUEST_TESTS += $(KTEST_BINS)
+GUEST_TESTS += $(patsubst %,$(O)/bin/test-kernel-%,$(KTEST_NAMES))
+# Tests that need the device's debug page or unload the driver: run by
+# 'make check-kernel' in a machine of their own (mk/area-kernel.mk).
+KTEST_SPECIAL := recovery lifetime
+KTEST_SPECIAL_BINS := $(patsubst %,$(O)/bin/test-kernel-%,$(KTEST_SPECIAL))
+all: $(KTEST_SPECIAL_BINS)
 
 CPPFLAGS_tests/kernel := $(shell pkg-config --cflags libdrm)
 KTEST_LIBS := $(shell pkg-config --libs libdrm) -lcmocka

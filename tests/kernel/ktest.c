@@ -8,6 +8,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -431,4 +436,50 @@ int kt_hwq_of(int fd, uint32_t queue)
 			found = (int)hwq;
 	fclose(f);
 	return found;
+}
+
+int kt_uevent_open(void)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	KT_TRUE(sock >= 0);
+	KT_EQ(bind(sock, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	return sock;
+}
+
+/* A uevent is NUL-separated KEY=VALUE strings after an "action@path" header. */
+int kt_uevent_expect(int sock, const char *key, int64_t ms)
+{
+	int64_t deadline = kt_deadline(ms);
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = sock, .events = POLLIN };
+		int64_t left = (deadline - kt_now_ns()) / 1000000;
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return 0;
+		n = recv(sock, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			return 0;
+		buf[n] = '\0';
+		for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf + i) + 1)
+			if (!strcmp(buf + i, key))
+				return 1;
+	}
+}
+
+int kt_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

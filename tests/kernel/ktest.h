@@ -122,4 +122,11 @@ int kt_debugfs_write(const char *file, const char *text);
 /* The hardware queue behind @queue of this process (from debugfs "queues"). */
 int kt_hwq_of(int fd, uint32_t queue);
 
+/* Kernel uevents: open a listener; wait (at most @ms) for one containing @key. */
+int kt_uevent_open(void);
+int kt_uevent_expect(int sock, const char *key, int64_t ms);
+
+/* Run a shell command in the guest; returns its exit status. */
+int kt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif /* SINAN_KTEST_H */
