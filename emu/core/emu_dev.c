@@ -505,7 +505,7 @@ static void device_reset_locked(struct sinan_emu *emu)
 		q->status = SINAN_QS_DISABLED;
 		q->error = q->err_pkt = q->fault_info = 0;
 		q->fault_addr = 0;
-		q->head = q->tail = q->cq_wptr = 0;
+		q->head = q->tail = q->cq_wptr = q->cq_written = 0;
 		q->done_seq = q->cur_seq = 0;
 		q->busy_cycles = q->jobs = 0;
 		/* modeled time restarts with the device clock (ts_base_ns below) */
