@@ -47,8 +47,12 @@ $(LIBSINAN_PC): mk/u-lib.mk
 		'Cflags: -I$${includedir}' >$@
 
 # Programs linked against the shared library, as users do.
-SINAN_TOOLS :=
+# sinan-objdump uses lib/isa's disassembler when that library is built (ISA_LIB).
+SINAN_TOOLS := smi objdump
 BINS += $(patsubst %,$(O)/bin/sinan-%,$(SINAN_TOOLS))
-$(O)/bin/sinan-%: $(O)/obj/tools/sinan-%.o $(LIBSINAN_SO)
+TOOL_LIBS_objdump := $(ISA_LIB)
+.SECONDEXPANSION:
+$(O)/bin/sinan-%: $(O)/obj/tools/sinan-%.o $(LIBSINAN_SO) $$(TOOL_LIBS_$$*)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $< $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(abspath $(O)/lib) -lsinan
+	$(Q)$(CC) -o $@ $< $(TOOL_LIBS_$*) $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(abspath $(O)/lib) -lsinan
+.SECONDARY: $(patsubst %,$(O)/obj/tools/sinan-%.o,$(SINAN_TOOLS))
