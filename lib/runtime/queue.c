@@ -1066,12 +1066,22 @@ void queue_destroy_internal(struct sinan_queue *q)
 	struct sinan_device *dev = q->dev;
 	struct list done = LIST_INIT(done);
 	struct list *it, *tmp;
+	uint64_t seq;
 
-	queue_finish_internal(q, INT64_MAX);
+	/* Recorded work is submitted; jobs still held (waiting for a value nobody signaled) never will be. */
+	pthread_mutex_lock(&q->lock);
+	queue_flush(q, NULL, 0);
+	pthread_mutex_unlock(&q->lock);
 	pthread_mutex_lock(&dev->sched_lock);
 	q->destroying = true;
-	queue_retire_locked(q, &done);
 	drop_held_locked(q, &done);
+	seq = q->last_seq;
+	pthread_mutex_unlock(&dev->sched_lock);
+	free_done(&done);
+	/* What the driver has ends on its own (the queue's timeout bounds it). */
+	queue_job_status(q, seq, INT64_MAX);
+	pthread_mutex_lock(&dev->sched_lock);
+	queue_retire_locked(q, &done);
 	while (!list_empty(&q->jobs)) {
 		it = q->jobs.next;
 		list_del(it);
