@@ -3,7 +3,7 @@
 # its cost model, and the rest of emu/core (MMU, packets, registers,
 # firmware, fault injection). Each test program links the harness, the
 # device model and the assembler.
-EMU_TEST_NAMES := isa isa_vec isa_fp
+EMU_TEST_NAMES := isa isa_vec isa_fp isa_fault isa_cost isa_asm emu_dev
 EMU_TESTS := $(patsubst %,$(O)/tests/emu/test-emu-%,$(EMU_TEST_NAMES))
 HOST_TESTS += $(EMU_TESTS)
 

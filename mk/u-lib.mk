@@ -48,8 +48,38 @@ $(LIBSINAN_PC): mk/u-lib.mk
 		'Cflags: -I$${includedir}' >$@
 
 # Programs linked against the shared library, as users do.
-SINAN_TOOLS :=
+# sinan-objdump uses lib/isa's disassembler when that library is built (ISA_LIB).
+SINAN_TOOLS := smi objdump
 BINS += $(patsubst %,$(O)/bin/sinan-%,$(SINAN_TOOLS))
-$(O)/bin/sinan-%: $(O)/obj/tools/sinan-%.o $(LIBSINAN_SO)
+TOOL_LIBS_objdump := $(ISA_LIB)
+.SECONDEXPANSION:
+$(O)/bin/sinan-%: $(O)/obj/tools/sinan-%.o $(LIBSINAN_SO) $$(TOOL_LIBS_$$*)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $< $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(abspath $(O)/lib) -lsinan
+	$(Q)$(CC) -o $@ $< $(TOOL_LIBS_$*) $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(abspath $(O)/lib) -lsinan
+.SECONDARY: $(patsubst %,$(O)/obj/tools/sinan-%.o,$(SINAN_TOOLS))
+
+# ---- make install -------------------------------------------------------------------
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+.PHONY: install install-libsinan
+install: install-libsinan
+install-libsinan: $(LIBSINAN_SO) $(LIBSINAN_A) $(patsubst %,$(O)/obj/tools/sinan-%.o,$(SINAN_TOOLS))
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sinan $(DESTDIR)$(INCLUDEDIR)/sinan_hw \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(LIBSINAN_SO).0 $(DESTDIR)$(LIBDIR)/libsinan.so.0
+	ln -sf libsinan.so.0 $(DESTDIR)$(LIBDIR)/libsinan.so
+	install -m 644 $(LIBSINAN_A) $(DESTDIR)$(LIBDIR)/libsinan.a
+	install -m 644 include/sinan/*.h $(DESTDIR)$(INCLUDEDIR)/sinan/
+	install -m 644 include/sinan_hw/*.h $(DESTDIR)$(INCLUDEDIR)/sinan_hw/
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+		'Name: sinan' 'Description: Sinan NPU runtime' \
+		'Version: $(shell sed -n 's/^#define SINAN_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*\([0-9]*\)/\2/p' include/sinan/sinan.h | paste -sd.)' \
+		'Requires.private: $(LIBSINAN_DEPS_PC)' \
+		'Libs: -L$${libdir} -lsinan' 'Libs.private: -ldl -pthread' 'Cflags: -I$${includedir}' \
+		>$(DESTDIR)$(PKGCONFIGDIR)/sinan.pc
+	$(foreach t,$(SINAN_TOOLS),$(CC) -o $(DESTDIR)$(BINDIR)/sinan-$(t) $(O)/obj/tools/sinan-$(t).o \
+		$(TOOL_LIBS_$(t)) $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(LIBDIR) -lsinan &&) true

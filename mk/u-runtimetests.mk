@@ -24,3 +24,20 @@ $(O)/examples/%: examples/%.c $(LIBSINAN_SO) $(LIBSINAN_PC)
 
 # Keep the objects (they are intermediate files of the pattern rule).
 .SECONDARY: $(call objs,$(RT_TEST_SRCS) $(RT_TEST_COMMON))
+
+# The export-list test links the shared library, as users do, with both
+# lists compiled in (the sources are not in the emulated machine).
+EXPORTS_TEST := $(O)/tests/runtime/test-runtime-exports
+HOST_TESTS += $(EXPORTS_TEST)
+GUEST_TESTS += $(EXPORTS_TEST)
+$(O)/tests/runtime/exports_gen.h: $(wildcard include/sinan/*.h) lib/libsinan.map mk/u-runtimetests.mk
+	@mkdir -p $(@D)
+	$(Q){ echo 'static const char *const header_api[] = {'; \
+	  cat include/sinan/*.h | tr '\n' ' ' | grep -o 'SINAN_API [a-z][^(;]*(' | sed -E 's/.*[ *]([a-z_0-9]+)\($$/\t"\1",/'; \
+	  echo '};'; echo 'static const char *const map_api[] = {'; \
+	  sed -n 's/^[[:space:]]*\(sinan_[a-z_0-9]*\);.*/\t"\1",/p' lib/libsinan.map; echo '};'; } >$@.tmp && mv $@.tmp $@
+$(O)/obj/tests/runtime/exports_test.o: $(O)/tests/runtime/exports_gen.h
+CPPFLAGS_tests/runtime += -I$(O)/tests/runtime
+$(EXPORTS_TEST): $(O)/obj/tests/runtime/exports_test.o $(call objs,$(RT_TEST_COMMON)) $(LIBSINAN_SO)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $(filter %.o,$^) $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(abspath $(O)/lib) -lsinan -lcmocka -lelf -ldl

@@ -67,6 +67,7 @@ struct emu_pending {
 	uint64_t cq_pa;		/* where the CQE goes (resolved by the worker) */
 	bool cq_sysmem;
 	bool cq_ok;
+	bool cq_slot;		/* a completion-ring slot was reserved for it */
 	uint32_t epoch;
 };
 
@@ -91,6 +92,7 @@ struct emu_queue {
 	uint64_t done_seq;		/* visible (delivered) */
 	uint64_t cur_seq;
 	uint32_t cq_wptr;		/* bytes reserved by the worker */
+	uint32_t cq_written;		/* bytes delivered: SINAN_Q_CQ_WPTR */
 	uint64_t busy_cycles;
 	uint64_t jobs;
 	bool enabled;

@@ -45,10 +45,14 @@ static void run_core(struct emu_corepool *pool, struct emu_launch_ctx *L, unsign
 	struct emu_core *c = &pool->cores[i];
 
 	for (uint64_t b = i; b < L->blocks; b += pool->ncores) {
-		if (isa_should_stop(c))
+		if (isa_should_stop(c)) {
 			isa_fail(c, SINAN_ERR_ABORTED, L->prog_va, 0, 0, 0);
-		else if (!isa_run_block(c, (uint32_t)b))
+		} else if (!isa_run_block(c, (uint32_t)b)) {
 			continue;
+		} else {
+			/* the failing block ran until its fault */
+			c->base_cycles += isa_cost_block_end(c);
+		}
 		/* A core stopped because another failed reports ABORTED: keep the cause. */
 		pthread_mutex_lock(&pool->lock);
 		if (!L->err || (L->err == SINAN_ERR_ABORTED && c->fault.err != SINAN_ERR_ABORTED)) {

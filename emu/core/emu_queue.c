@@ -51,7 +51,7 @@ static uint64_t qreg_get(struct emu_queue *q, unsigned int r, bool *ok)
 	case SINAN_Q_TAIL: return q->tail;
 	case SINAN_Q_DONE_SEQ: return q->done_seq;
 	case SINAN_Q_CUR_SEQ: return q->cur_seq;
-	case SINAN_Q_CQ_WPTR: return q->cq_wptr;
+	case SINAN_Q_CQ_WPTR: return q->cq_written;
 	case SINAN_Q_BUSY_CYCLES: return q->busy_cycles;
 	case SINAN_Q_JOBS: return q->jobs;
 	}
@@ -157,9 +157,12 @@ static void queue_reset_locked(struct sinan_emu *emu, struct emu_queue *q)
 	q->status = SINAN_QS_DISABLED;
 	q->error = q->err_pkt = q->fault_info = 0;
 	q->fault_addr = 0;
-	q->head = q->tail = q->cq_wptr = 0;
+	q->head = q->tail = q->cq_wptr = q->cq_written = 0;
 	q->done_seq = q->cur_seq = 0;
 	q->ib.active = false;
+	/* the worker is idle: its per-job accounting starts over too */
+	q->job_busy = 0;
+	q->job_start = q->t_cycles;
 	emu->irq_status &= ~SINAN_IRQ_QUEUE(q->id);
 }
 
@@ -289,6 +292,9 @@ void emu_deliver_locked(struct sinan_emu *emu, struct emu_pending *p)
 			memcpy(emu->devmem + p->cq_pa, &p->cqe, sizeof(p->cqe));
 		}
 	}
+	/* Slots are reserved in delivery order: the pointer covers written records only. */
+	if (p->cq_slot)
+		q->cq_written += SINAN_CQE_SIZE;
 	if (!p->is_error && p->cqe.seq > q->done_seq)
 		q->done_seq = p->cqe.seq;
 	if (p->cq_ok) {
@@ -325,6 +331,7 @@ static void pending_cq_slot(struct emu_queue *q, struct emu_pending *p)
 	q->cq_wptr += SINAN_CQE_SIZE;
 	emu_tlb_flush(&tlb);
 	tlb.gen = atomic_load(&q->emu->tlb_gen);
+	p->cq_slot = true;
 	p->cq_ok = !emu_translate(q, &tlb, va, EMU_ACCESS_WRITE, SINAN_FAULT_UNIT_QUEUE, &p->cq_pa,
 				  &p->cq_sysmem, &f);
 	if (!p->cq_ok)
@@ -676,7 +683,11 @@ static void queue_step_locked(struct emu_queue *q)
 		return;	/* reset or disabled meanwhile: forget this packet */
 	emu->stats.packets++;
 	if (s.err) {
+		/* The failing packet used modeled time too (a launch up to its fault). */
 		q->t_cycles += s.cycles;
+		q->busy_cycles += s.cycles;
+		q->job_busy += s.cycles;
+		emu->stats.modeled_cycles += s.cycles;
 		queue_fail_locked(q, (unsigned int)s.err, s.f.addr, s.f.info, index);
 		return;
 	}

@@ -90,27 +90,40 @@ uint64_t isa_cost_s_ld(void)
 
 /* ---- per-instruction costs ----------------------------------------------------------- */
 
+/* 32-byte sectors of one burst of @len bytes at @a */
+static uint64_t sectors(uint64_t a, uint64_t len)
+{
+	uint64_t last = a + len - 1;
+
+	if (last < a)	/* wraps around: the access faults anyway */
+		return div_up(len, COST_GM_SECTOR);
+	return last / COST_GM_SECTOR - a / COST_GM_SECTOR + 1;
+}
+
 uint64_t isa_cost_gm_bytes(uint64_t va, uint64_t n, uint64_t len, uint64_t stride)
 {
-	uint64_t total = 0;
+	uint64_t period, per = 0;
 
 	if (!n || !len)
 		return 0;
-	if (n == 1 || stride % COST_GM_SECTOR == 0) {
-		uint64_t last = va + len - 1;
-		uint64_t sectors = last / COST_GM_SECTOR - va / COST_GM_SECTOR + 1;
+	/*
+	 * A burst's sector count depends only on its start modulo 32, which
+	 * repeats every 32 / gcd(stride, 32) bursts: sum one period (closed
+	 * form, whatever the burst count).
+	 */
+	period = COST_GM_SECTOR / (stride % COST_GM_SECTOR ? 1u << __builtin_ctzll(stride | COST_GM_SECTOR)
+							    : COST_GM_SECTOR);
+	if (period > n)
+		period = n;
+	for (uint64_t i = 0; i < period; i++)
+		per += sectors(va + i * stride, len);
+	{
+		uint64_t full = n / period, rest = n % period, tail = 0;
 
-		if (last < va)	/* wraps: the access faults anyway */
-			sectors = div_up(len, COST_GM_SECTOR);
-		return sat_mul(sat_mul(n, sectors), COST_GM_SECTOR);
+		for (uint64_t i = 0; i < rest; i++)
+			tail += sectors(va + i * stride, len);
+		return sat_mul(sat_add(sat_mul(full, per), tail), COST_GM_SECTOR);
 	}
-	for (uint64_t i = 0; i < n && total < COST_MAX; i++) {
-		uint64_t a = va + i * stride, last = a + len - 1;
-
-		total = sat_add(total, (last < a ? div_up(len, COST_GM_SECTOR) :
-					last / COST_GM_SECTOR - a / COST_GM_SECTOR + 1) * COST_GM_SECTOR);
-	}
-	return total;
 }
 
 uint64_t isa_cost_gm_xfer(struct emu_core *c, uint64_t bytes)
@@ -215,6 +228,9 @@ static bool burst_meets(uint64_t lo, uint64_t hi, const struct isa_acc *y, uint6
 	return true;
 }
 
+/* Bursts compared one by one at most; beyond, the access counts as its whole span. */
+#define EXACT_BURSTS	65536
+
 static bool acc_overlap(const struct isa_acc *a, const struct isa_acc *b, uint64_t *first)
 {
 	const struct isa_acc *x = a, *y = b;
@@ -228,7 +244,7 @@ static bool acc_overlap(const struct isa_acc *a, const struct isa_acc *b, uint64
 		x = b;
 		y = a;
 	}
-	if (x->stride < x->len || x->n == 1) {
+	if (x->stride < x->len || x->n == 1 || x->n > EXACT_BURSTS) {
 		uint64_t last = x->stride == 0 || x->n == 1 ? x->base + x->len - 1 : acc_last(x);
 
 		return burst_meets(x->base, last, y, first);
@@ -314,7 +330,6 @@ void isa_cost_block_start(struct emu_core *c)
 	memset(c->pipe, 0, sizeof(c->pipe));
 	memset(c->flag, 0, sizeof(c->flag));
 	c->nrec = 0;
-	c->last_start = c->last_end = 0;
 }
 
 static int watchdog(struct emu_core *c, uint64_t t)
@@ -341,8 +356,6 @@ int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t
 	P->done = max64(P->done, end);
 	P->qstart[P->qpos] = start;
 	P->qpos = (P->qpos + 1) % SINAN_ISA_PIPE_QUEUE;
-	c->last_start = start;
-	c->last_end = end;
 	if (watchdog(c, end))
 		return -1;
 	if (!c->L->strict_sync)

@@ -22,39 +22,56 @@
 #include "isa_int.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_X86_SIMD 1
 #else
 #define HAVE_X86_SIMD 0
 #endif
 
-static int cube_simd = -1;	/* -1 not decided yet, 0 portable, 1 AVX2 */
+static int simd_mode = -1;	/* -1 not decided yet, 0 portable, 1 AVX2 */
+static int host_simd = -1;
 
-static int host_has_simd(void)
+/*
+ * AVX2 + FMA + F16C usable: CPUID feature bits, and the OS saving the YMM
+ * state (XGETBV). Plain CPUID rather than __builtin_cpu_supports(), which
+ * not every compiler knows "f16c" for.
+ */
+bool emu_host_simd(void)
 {
+	int v = __atomic_load_n(&host_simd, __ATOMIC_RELAXED);
+
+	if (v < 0) {
+		v = 0;
 #if HAVE_X86_SIMD
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-	       __builtin_cpu_supports("f16c");
-#else
-	return 0;
+		unsigned int a, b, c, d, lo, hi;
+
+		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) && (c & bit_AVX) &&
+		    (c & bit_FMA) && (c & bit_F16C)) {
+			__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+			if ((lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
+				v = 1;
+		}
 #endif
-}
-
-int emu_cube_simd_select(int mode)
-{
-	int v = mode == 0 ? 0 : host_has_simd();
-
-	__atomic_store_n(&cube_simd, v, __ATOMIC_RELAXED);
+		__atomic_store_n(&host_simd, v, __ATOMIC_RELAXED);
+	}
 	return v;
 }
 
-static bool use_simd(void)
+int emu_simd_select(int mode)
 {
-	int v = __atomic_load_n(&cube_simd, __ATOMIC_RELAXED);
+	int v = mode == 0 ? 0 : emu_host_simd();
+
+	__atomic_store_n(&simd_mode, v, __ATOMIC_RELAXED);
+	return v;
+}
+
+bool emu_use_simd(void)
+{
+	int v = __atomic_load_n(&simd_mode, __ATOMIC_RELAXED);
 
 	if (v < 0)
-		v = emu_cube_simd_select(-1);
+		v = emu_simd_select(-1);
 	return v;
 }
 
@@ -104,7 +121,7 @@ static void mm_f32_c(f32_a *C, const float *A, const float *B, uint64_t M1, uint
 			}
 			for (unsigned int r = 0; r < 16; r++)
 				for (unsigned int cc = 0; cc < 16; cc++)
-					cb[r * 16 + cc] = t[r][cc];
+					cb[r * 16 + cc] = emu_f32_canon(t[r][cc]);
 		}
 	}
 }
@@ -160,6 +177,13 @@ SIMD static void widen_f32_avx2(float *o, const uint8_t *p, unsigned int dt, siz
 	widen_f32_c(o + i, p + 2 * i, dt, n - i);
 }
 
+/* NaN lanes -> the default NaN */
+SIMD static inline __m256 canon8(__m256 v)
+{
+	return _mm256_blendv_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000)),
+				_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
 /*
  * Rows r0 .. r0+R-1 of C block (i, j): R x 16 accumulators in registers,
  * k in order. a: the row block's A blocks (stride 16*k0 floats per kb),
@@ -171,6 +195,7 @@ SIMD static void mm_f32_rows##R(f32_a *cb, const float *a, const float *b,	\
 {										\
 	__m256 c0[R], c1[R];							\
 										\
+	_Pragma("GCC unroll 8")						\
 	for (int r = 0; r < R; r++) {						\
 		c0[r] = acc ? _mm256_loadu_ps(cb + r * 16) : _mm256_setzero_ps();	\
 		c1[r] = acc ? _mm256_loadu_ps(cb + r * 16 + 8) : _mm256_setzero_ps();	\
@@ -183,6 +208,7 @@ SIMD static void mm_f32_rows##R(f32_a *cb, const float *a, const float *b,	\
 			__m256 b0 = _mm256_loadu_ps(bb + kk * 16);		\
 			__m256 b1 = _mm256_loadu_ps(bb + kk * 16 + 8);		\
 										\
+			_Pragma("GCC unroll 8")				\
 			for (int r = 0; r < R; r++) {				\
 				__m256 av = _mm256_broadcast_ss(ab + r * k0 + kk);	\
 										\
@@ -191,9 +217,10 @@ SIMD static void mm_f32_rows##R(f32_a *cb, const float *a, const float *b,	\
 			}							\
 		}								\
 	}									\
+	_Pragma("GCC unroll 8")							\
 	for (int r = 0; r < R; r++) {						\
-		_mm256_storeu_ps(cb + r * 16, c0[r]);				\
-		_mm256_storeu_ps(cb + r * 16 + 8, c1[r]);			\
+		_mm256_storeu_ps(cb + r * 16, canon8(c0[r]));			\
+		_mm256_storeu_ps(cb + r * 16 + 8, canon8(c1[r]));		\
 	}									\
 }
 MM_F32_ROWS(6)
@@ -247,6 +274,7 @@ SIMD static void mm_s8_rows##R(i32_a *cb, const int16_t *a, const int16_t *b,	\
 {										\
 	__m256i c0[R], c1[R];							\
 										\
+	_Pragma("GCC unroll 8")						\
 	for (int r = 0; r < R; r++) {						\
 		c0[r] = acc ? _mm256_loadu_si256((const __m256i *)(cb + r * 16)) :	\
 			      _mm256_setzero_si256();				\
@@ -261,6 +289,7 @@ SIMD static void mm_s8_rows##R(i32_a *cb, const int16_t *a, const int16_t *b,	\
 			__m256i b0 = _mm256_loadu_si256((const __m256i *)(bb + p * 32));	\
 			__m256i b1 = _mm256_loadu_si256((const __m256i *)(bb + p * 32 + 16));	\
 										\
+			_Pragma("GCC unroll 8")				\
 			for (int r = 0; r < R; r++) {				\
 				int32_t pair;					\
 				__m256i av;					\
@@ -272,6 +301,7 @@ SIMD static void mm_s8_rows##R(i32_a *cb, const int16_t *a, const int16_t *b,	\
 			}							\
 		}								\
 	}									\
+	_Pragma("GCC unroll 8")						\
 	for (int r = 0; r < R; r++) {						\
 		_mm256_storeu_si256((__m256i *)(cb + r * 16), c0[r]);		\
 		_mm256_storeu_si256((__m256i *)(cb + r * 16 + 8), c1[r]);	\
@@ -342,7 +372,7 @@ int isa_mmad(struct emu_core *c)
 	if (!M1 || !N1)
 		return 0;
 
-	simd = use_simd();
+	simd = emu_use_simd();
 	{
 		const uint8_t *A = c->lb[SINAN_BUF_L0A] + ao, *B = c->lb[SINAN_BUF_L0B] + bo;
 		uint8_t *C = c->lb[SINAN_BUF_L0C] + d;
@@ -382,8 +412,6 @@ int isa_mmad(struct emu_core *c)
 #endif
 			mm_f32_c((f32_a *)C, (const float *)A, (const float *)B, M1, N1, K1, k0, acc,
 				 dt == SINAN_DT_FP16);
-		for (uint64_t i = 0; i < M1 * N1 * 256; i++)
-			((f32_a *)C)[i] = emu_f32_canon(((f32_a *)C)[i]);
 	}
 	return 0;
 }

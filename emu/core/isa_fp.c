@@ -80,26 +80,6 @@ uint16_t emu_f32_to_f16(float f)
 	}
 }
 
-float emu_bf16_to_f32(uint16_t h)
-{
-	return u2f((uint32_t)h << 16);
-}
-
-uint16_t emu_f32_to_bf16(float f)
-{
-	uint32_t u = f2u(f);
-
-	if ((u & 0x7fffffff) > 0x7f800000)
-		return 0x7fc0;
-	u += 0x7fff + ((u >> 16) & 1);	/* nearest even; overflow carries into inf */
-	return (uint16_t)(u >> 16);
-}
-
-float emu_f32_canon(float f)
-{
-	return f != f ? u2f(0x7fc00000) : f;
-}
-
 /* ---- generic rounding --------------------------------------------------------- */
 
 /* Round @y to an integer-valued double with @rnd (|y| < 2^62 or integral). */

@@ -74,7 +74,6 @@ struct emu_core {
 	uint64_t flag[SINAN_PIPE_COUNT][SINAN_PIPE_COUNT][SINAN_NUM_EVENTS];	/* time + 1; 0 = clear */
 	struct isa_rec *recs;
 	unsigned int nrec, caprec;
-	uint64_t last_start, last_end;	/* of the last pipe instruction (tests, traces) */
 
 	struct emu_fault fault;
 	unsigned int poll;
@@ -148,17 +147,44 @@ int isa_fixp(struct emu_core *c);
 int isa_mmad(struct emu_core *c);
 int isa_vector(struct emu_core *c);
 
-/* Select the cube kernels: 0 portable C, 1 host SIMD if the CPU has it,
- * -1 automatic (default). Returns 1 if SIMD kernels are now in use. For
- * tests that compare both paths. */
-int emu_cube_simd_select(int mode);
+/* Host has AVX2 + FMA + F16C (and the OS enables YMM state). */
+bool emu_host_simd(void);
+
+/* Select the host SIMD paths (cube kernels, vector fp16 conversions):
+ * 0 portable C, 1 host SIMD if the CPU has it, -1 automatic (default).
+ * Returns 1 if SIMD is now in use. For tests that compare both paths. */
+int emu_simd_select(int mode);
+bool emu_use_simd(void);
 
 /* ---- isa_fp.c: numerics ---------------------------------------------------------------- */
 float emu_f16_to_f32(uint16_t h);
 uint16_t emu_f32_to_f16(float f);		/* nearest even, default NaN */
-float emu_bf16_to_f32(uint16_t h);
-uint16_t emu_f32_to_bf16(float f);		/* nearest even, default NaN */
-float emu_f32_canon(float f);			/* NaN -> default NaN */
+
+static inline float emu_bf16_to_f32(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+
+	__builtin_memcpy(&f, &u, 4);
+	return f;
+}
+
+/* nearest even, default NaN */
+static inline uint16_t emu_f32_to_bf16(float f)
+{
+	uint32_t u;
+
+	__builtin_memcpy(&u, &f, 4);
+	if ((u & 0x7fffffff) > 0x7f800000)
+		return 0x7fc0;
+	u += 0x7fff + ((u >> 16) & 1);	/* overflow carries into infinity */
+	return (uint16_t)(u >> 16);
+}
+/* NaN -> default NaN */
+static inline float emu_f32_canon(float f)
+{
+	return f != f ? __builtin_nanf("") : f;
+}
 /* Round an exact value to a float dtype (fp32, fp16, bf16) with a rounding
  * mode; returns the dtype's bits in the low bits. */
 uint32_t emu_round_float(double v, unsigned int dt, unsigned int rnd);

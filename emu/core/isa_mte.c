@@ -159,6 +159,10 @@ int isa_loadf(struct emu_core *c)
 					memset(o, 0, (size_t)C0 * es);
 					continue;
 				}
+				if (!trans && nc == C0 && C0 * es == 32) {
+					memcpy(o, sp + gr * st + c0 * es, 32);	/* whole 32-byte block row */
+					continue;
+				}
 				if (!trans) {
 					memcpy(o, sp + gr * st + c0 * es, nc * es);
 				} else {
@@ -260,6 +264,27 @@ static void fixp_row(struct emu_core *c, const uint8_t *l0c, uint64_t n, uint64_
 	bool s32 = fn & SINAN_FIXP_F_S32, relu = fn & SINAN_FIXP_F_RELU, quant = fn & SINAN_FIXP_F_QUANT;
 	const uint8_t *row = l0c + (uint64_t)(r / 16) * n1_bytes + (r % 16) * 64;
 
+	if (!s32 && !quant && sinan_dtype_is_float(dt)) {
+		/* fp32 -> float: the common case, one 16-column block row at a time */
+		for (uint64_t k = 0; k < n;) {
+			uint64_t col = c0 + k, m = 16 - col % 16 < n - k ? 16 - col % 16 : n - k;
+			const f32_a *e = (const f32_a *)(row + (col / 16) * 1024 + (col % 16) * 4);
+
+			for (uint64_t i = 0; i < m; i++, k++) {
+				float v = e[i];
+
+				if (relu && v < 0)
+					v = 0;
+				if (dt == SINAN_DT_FP32)
+					((f32_a *)out)[k] = emu_f32_canon(v);
+				else if (dt == SINAN_DT_FP16)
+					((u16_a *)out)[k] = emu_f32_to_f16(v);
+				else
+					((u16_a *)out)[k] = emu_f32_to_bf16(v);
+			}
+		}
+		return;
+	}
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t col = c0 + k;
 		const uint8_t *e = row + (col / 16) * 1024 + (col % 16) * 4;

@@ -14,6 +14,21 @@
 
 #include "isa_int.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HAVE_F16C 1
+#else
+#define HAVE_F16C 0
+#endif
+
+/*
+ * GCC's -O2 vectorizes only loops without a remainder ("very cheap" cost
+ * model); these row loops have arbitrary lengths, so let it weigh the cost.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
 #define VCH		256	/* elements per chunk (a multiple of SINAN_VRED_LANES) */
 #define ROW_POLL	256	/* rows between checks of the stop request */
 
@@ -27,12 +42,57 @@ static float u2f(uint32_t u)
 
 /* ---- element loads and stores --------------------------------------------------------- */
 
+/*
+ * fp16 chunks through F16C when the host has it: both conversions are the
+ * IEEE ones (exact widening; narrowing rounds to nearest even with
+ * denormals), and NaN lanes are replaced by the default NaN, so the results
+ * are those of the C conversions.
+ */
+#if HAVE_F16C
+static bool have_f16c(void)
+{
+	return emu_use_simd();
+}
+
+__attribute__((target("avx2,f16c")))
+static size_t ld_f16_simd(float *o, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(o + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p + 2 * i))));
+	return i;
+}
+
+__attribute__((target("avx2,f16c")))
+static size_t st_f16_simd(uint8_t *p, const float *v, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		__m256 x = _mm256_loadu_ps(v + i);
+		__m128i h = _mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+		__m128i nan = _mm256_cvtps_ph(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), 0);	/* 0xffff lanes */
+
+		h = _mm_blendv_epi8(h, _mm_set1_epi16(0x7e00), nan);
+		_mm_storeu_si128((__m128i *)(p + 2 * i), h);
+	}
+	return i;
+}
+#endif
+
 static void ld_f(float *o, const uint8_t *p, unsigned int dt, size_t n)
 {
 	if (dt == SINAN_DT_FP32) {
 		memcpy(o, p, n * 4);
 	} else if (dt == SINAN_DT_FP16) {
-		for (size_t i = 0; i < n; i++)
+		size_t i = 0;
+
+#if HAVE_F16C
+		if (have_f16c())
+			i = ld_f16_simd(o, p, n);
+#endif
+		for (; i < n; i++)
 			o[i] = emu_f16_to_f32(((const u16_a *)p)[i]);
 	} else {
 		for (size_t i = 0; i < n; i++)
@@ -48,7 +108,13 @@ static void st_f(uint8_t *p, unsigned int dt, const float *v, size_t n)
 		for (size_t i = 0; i < n; i++)
 			((f32_a *)p)[i] = v[i] != v[i] ? dnan : v[i];
 	} else if (dt == SINAN_DT_FP16) {
-		for (size_t i = 0; i < n; i++)
+		size_t i = 0;
+
+#if HAVE_F16C
+		if (have_f16c())
+			i = st_f16_simd(p, v, n);
+#endif
+		for (; i < n; i++)
 			((u16_a *)p)[i] = emu_f32_to_f16(v[i]);
 	} else {
 		for (size_t i = 0; i < n; i++)
@@ -320,7 +386,7 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 	for (uint64_t r = 0; r < v->rows; r++) {
 		uint8_t *d = ub(c, v->d + r * v->ds);
 		const uint8_t *a = ub(c, v->s0 + r * v->s0s);
-		const uint8_t *b = c->op == SINAN_I_VBIN || c->op == SINAN_I_VCMP ?
+		const uint8_t *b = c->op == SINAN_I_VBIN ?
 				   ub(c, rs ? v->s1 + r * es : v->s1 + r * v->s1s) : NULL;
 		float fs = 0;
 		int64_t is = 0;
@@ -377,7 +443,7 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 
 		for (uint64_t i0 = 0; i0 < v->n; i0 += VCH) {
 			size_t k = v->n - i0 < VCH ? (size_t)(v->n - i0) : VCH;
-			uint8_t *dk = d + i0 * (c->op == SINAN_I_VCMP ? 1 : es);
+			uint8_t *dk = d + i0 * es;
 			const uint8_t *ak = a + i0 * es;
 			const uint8_t *bk = b && !rs ? b + i0 * es : NULL;
 
@@ -406,22 +472,6 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 					for (size_t i = 0; i < k; i++)
 						fo[i] = fs;
 					break;
-				case SINAN_I_VCMP:
-					for (size_t i = 0; i < k; i++) {
-						float x = fa[i], y = rs ? fs : fb[i];
-						bool t = false;
-
-						switch (v->op) {
-						case SINAN_VC_GT: t = x > y; break;
-						case SINAN_VC_GE: t = x >= y; break;
-						case SINAN_VC_LT: t = x < y; break;
-						case SINAN_VC_LE: t = x <= y; break;
-						case SINAN_VC_EQ: t = x == y; break;
-						case SINAN_VC_NE: t = x != y; break;
-						}
-						dk[i] = t;
-					}
-					continue;
 				}
 				st_f(dk, v->dt, fo, k);
 			} else {
@@ -449,25 +499,39 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 					for (size_t i = 0; i < k; i++)
 						io[i] = is;
 					break;
-				case SINAN_I_VCMP:
-					for (size_t i = 0; i < k; i++) {
-						int64_t x = ia[i], y = rs ? is : ib[i];
-						bool t = false;
-
-						switch (v->op) {
-						case SINAN_VC_GT: t = x > y; break;
-						case SINAN_VC_GE: t = x >= y; break;
-						case SINAN_VC_LT: t = x < y; break;
-						case SINAN_VC_LE: t = x <= y; break;
-						case SINAN_VC_EQ: t = x == y; break;
-						case SINAN_VC_NE: t = x != y; break;
-						}
-						dk[i] = t;
-					}
-					continue;
 				}
 				st_i(dk, v->dt, io, k);
 			}
+		}
+	}
+}
+
+/* VCMP: every dtype's values are exact in a double, so one comparison serves all. */
+static void exec_cmp(struct emu_core *c, const struct vop *v)
+{
+	unsigned int es = sinan_dtype_size(v->dt);
+	bool rs = v->flags & SINAN_V_F_ROWSCALAR;
+
+	for (uint64_t r = 0; r < v->rows; r++) {
+		uint8_t *d = ub(c, v->d + r * v->ds);
+		const uint8_t *a = ub(c, v->s0 + r * v->s0s);
+		const uint8_t *b = ub(c, rs ? v->s1 + r * es : v->s1 + r * v->s1s);
+
+		if (r % ROW_POLL == ROW_POLL - 1 && isa_should_stop(c))
+			return;
+		for (uint64_t i = 0; i < v->n; i++) {
+			double x = emu_elem_get(a, v->dt, i), y = emu_elem_get(b, v->dt, rs ? 0 : i);
+			bool t = false;
+
+			switch (v->op) {
+			case SINAN_VC_GT: t = x > y; break;
+			case SINAN_VC_GE: t = x >= y; break;
+			case SINAN_VC_LT: t = x < y; break;
+			case SINAN_VC_LE: t = x <= y; break;
+			case SINAN_VC_EQ: t = x == y; break;
+			case SINAN_VC_NE: t = x != y; break;
+			}
+			d[i] = t;
 		}
 	}
 }
@@ -691,6 +755,8 @@ int isa_vector(struct emu_core *c)
 		exec_cvt(c, &v, sdt, ddt, rnd, fn & SINAN_CVT_F_QUANT);
 	else if (c->op == SINAN_I_VRED)
 		exec_red(c, &v);
+	else if (c->op == SINAN_I_VCMP)
+		exec_cmp(c, &v);
 	else
 		exec_rows(c, &v);
 	if (isa_should_stop(c))

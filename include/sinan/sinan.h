@@ -471,7 +471,10 @@ struct sinan_queue_options {
 
 SINAN_API sinan_status sinan_queue_create(sinan_device_t dev, const struct sinan_queue_options *opts,
 					  sinan_queue_t *queue);
-/** Submit what is recorded, wait for all of the queue's work, destroy it. */
+/**
+ * Submit what is recorded, wait for the queue's submitted work, destroy it.
+ * Jobs still waiting for a semaphore value nobody has signaled are dropped.
+ */
 SINAN_API sinan_status sinan_queue_destroy(sinan_queue_t queue);
 
 /* Recording verbs: they append to the queue's current job (see sinan_queue_submit). */

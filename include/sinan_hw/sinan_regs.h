@@ -80,6 +80,12 @@
 #define SINAN_CAP_DEBUG_REGS		SINAN_BIT(4)	/* fault-injection page present */
 #define SINAN_CAP_ECC			SINAN_BIT(5)
 
+/* Version registers: major[31:16] minor[15:0] (FW_VERSION: see below). */
+#define SINAN_REG_HW_VERSION_MAJOR_MASK		0xffff0000ULL
+#define SINAN_REG_HW_VERSION_MINOR_MASK		0x0000ffffULL
+#define SINAN_REG_ISA_VERSION_MAJOR_MASK	0xffff0000ULL
+#define SINAN_REG_ISA_VERSION_MINOR_MASK	0x0000ffffULL
+
 #define SINAN_REG_CUBE_SHAPE_M_MASK	0x000000ffULL
 #define SINAN_REG_CUBE_SHAPE_N_MASK	0x0000ff00ULL
 #define SINAN_REG_CUBE_SHAPE_K_MASK	0x00ff0000ULL
@@ -155,6 +161,12 @@
 #define SINAN_REG_MBOX_ARG(i)		(0x2044 + 4 * (i))	/* RW, i < 4 */
 #define SINAN_REG_MBOX_STATUS		0x2054	/* RO: SINAN_MBOX_ST_* */
 #define SINAN_REG_MBOX_RESP(i)		(0x2058 + 4 * (i))	/* RO, i < 4 */
+
+#define SINAN_REG_FW_VERSION_MAJOR_MASK		0xffff0000ULL
+#define SINAN_REG_FW_VERSION_MINOR_MASK		0x0000ff00ULL
+#define SINAN_REG_FW_VERSION_PATCH_MASK		0x000000ffULL
+#define SINAN_REG_FW_API_VERSION_MAJOR_MASK	0xffff0000ULL
+#define SINAN_REG_FW_API_VERSION_MINOR_MASK	0x0000ffffULL
 
 #define SINAN_MBOX_CMD_PING		1	/* resp0 = arg0 + 1 */
 #define SINAN_MBOX_CMD_GET_INFO		2	/* resp0..3 = fw version, api, features, boot count */

@@ -374,6 +374,7 @@ sinan_status device_open_internal(const struct sinan_open_options *o, struct sin
 		pthread_condattr_destroy(&ca);
 	}
 	list_init(&dev->bos);
+	list_init(&dev->buffers);
 	list_init(&dev->queues);
 	list_init(&dev->sems);
 	list_init(&dev->events);
@@ -515,13 +516,21 @@ void device_destroy_objects(struct sinan_device *dev)
 	DRAIN(sems, struct sinan_semaphore, link_dev, sem_destroy_internal);
 	DRAIN(modules, struct sinan_module, link, module_destroy_internal);
 #undef DRAIN
+	/* Buffer handles the user did not destroy (nothing else holds them any more). */
+	while (!list_empty(&dev->buffers)) {
+		struct sinan_buffer *b = container_of(dev->buffers.next, struct sinan_buffer, link);
+
+		list_del(&b->link);
+		b->magic = MAGIC_DEAD;
+		free(b);
+	}
 	pool_free_user_pools(dev);
 	if (dev->pool_host)
 		pool_free_all(dev->pool_host);
 	if (dev->pool_dev)
 		pool_free_all(dev->pool_dev);
 	dev->pool_host = dev->pool_dev = NULL;
-	/* Buffers the user did not destroy: the driver frees them with the device. */
+	/* Their memory: unmapped here, released by the driver with the device. */
 	while (!list_empty(&dev->bos)) {
 		struct sinan_bo *bo;
 

@@ -65,6 +65,10 @@ static void verdict(struct sinan_diagnosis *d, uint32_t cause, sinan_status st, 
 	snprintf(d->hint, sizeof(d->hint), "%s", hint);
 }
 
+static const char version_hint[] =
+	"Install a driver, firmware and libsinan from the same release (their uAPI and firmware-interface "
+	"majors must match); versions are checked here, at open, not at first use.";
+
 struct pci_fn {
 	char slot[32];
 	char driver[32];
@@ -177,7 +181,9 @@ static void kernel_log(char *buf, size_t len)
 			*next++ = 0;
 		text = strchr(line, ';');
 		text = text ? text + 1 : line;
-		if (!strstr(text, "sinan"))
+		/* The driver's own lines: "sinan 0000:00:04.0: ...", "sinan: ...", firmware names. */
+		if (strncmp(text, "sinan ", 6) && strncmp(text, "sinan:", 6) && !strstr(text, "sinan.ko") &&
+		    !strstr(text, "sinan_fw") && !strstr(text, "sinan/"))
 			continue;
 		while (used + strlen(text) + 2 > len && used) {
 			char *first = strchr(buf, '\n');
@@ -346,10 +352,7 @@ static void diagnose_drm(const struct sinan_open_options *o, struct sinan_diagno
 		return;
 	}
 	if (st == SINAN_E_VERSION_MISMATCH)
-		verdict(d, SINAN_DIAG_VERSION_SKEW, st,
-			"Install a driver, firmware and libsinan from the same release (their uAPI and firmware-interface "
-			"majors must match); versions are checked here, at open, not at first use.",
-			"%s", sinan_error_tls()->message);
+		verdict(d, SINAN_DIAG_VERSION_SKEW, st, version_hint, "%s", sinan_error_tls()->message);
 	else
 		verdict(d, SINAN_DIAG_OPEN_FAILED, st, "See the message and the kernel log.", "%s: %s",
 			sinan_strerror(st), sinan_error_tls()->message);
@@ -369,8 +372,7 @@ static void diagnose_sim(const struct sinan_open_options *o, struct sinan_diagno
 		return;
 	}
 	if (st == SINAN_E_VERSION_MISMATCH)
-		verdict(d, SINAN_DIAG_VERSION_SKEW, st, "Use firmware and options of this libsinan's versions.", "%s",
-			sinan_error_tls()->message);
+		verdict(d, SINAN_DIAG_VERSION_SKEW, st, version_hint, "%s", sinan_error_tls()->message);
 	else if (st == SINAN_E_FIRMWARE)
 		verdict(d, strstr(sinan_error_tls()->message, "cannot open") ? SINAN_DIAG_FIRMWARE_MISSING :
 			SINAN_DIAG_FIRMWARE_FAILED, st,

@@ -133,7 +133,23 @@ static struct sinan_buffer *buffer_new(struct sinan_device *dev, enum buffer_kin
 	b->kind = kind;
 	b->dev = dev;
 	atomic_init(&b->refs, 1);
+	buffer_track(b);
 	return b;
+}
+
+/* Every handle is on its device's list, so closing the device frees what the user left. */
+void buffer_track(struct sinan_buffer *b)
+{
+	pthread_mutex_lock(&b->dev->lock);
+	list_add_tail(&b->dev->buffers, &b->link);
+	pthread_mutex_unlock(&b->dev->lock);
+}
+
+static void buffer_untrack(struct sinan_buffer *b)
+{
+	pthread_mutex_lock(&b->dev->lock);
+	list_del(&b->link);
+	pthread_mutex_unlock(&b->dev->lock);
 }
 
 void buffer_ref(struct sinan_buffer *b)
@@ -158,6 +174,8 @@ void buffer_unref(struct sinan_buffer *b)
 	case BUF_SLOT:
 		break;
 	}
+	if (b->kind != BUF_SLOT)
+		buffer_untrack(b);
 	b->magic = MAGIC_DEAD;
 	free(b);
 }
@@ -200,6 +218,7 @@ SINAN_API sinan_status sinan_buffer_create(sinan_device_t d, uint64_t size, enum
 		return sinan_error(SINAN_E_OUT_OF_MEMORY, "out of memory");
 	st = bo_create(dev, size, placement, flags, &b->bo);
 	if (st) {
+		buffer_untrack(b);
 		free(b);
 		return st;
 	}
@@ -342,6 +361,7 @@ SINAN_API sinan_status sinan_buffer_import(sinan_device_t d, int fd, sinan_buffe
 		return sinan_error(SINAN_E_OUT_OF_MEMORY, "out of memory");
 	ret = sinan_ioctl(dev, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h);
 	if (ret) {
+		buffer_untrack(b);
 		free(b);
 		return sinan_error_errno(sinan_status_from_errno(ret) == SINAN_E_NOT_FOUND ? SINAN_E_INVALID_ARGUMENT :
 					 sinan_status_from_errno(ret), -ret, "cannot import fd %d: %s", fd, strerror(-ret));
@@ -375,6 +395,7 @@ SINAN_API sinan_status sinan_buffer_import(sinan_device_t d, int fd, sinan_buffe
 				sinan_ioctl(dev, DRM_IOCTL_SINAN_VM_UNBIND, &u);
 			}
 			sinan_ioctl(dev, DRM_IOCTL_GEM_CLOSE, &gc);
+			buffer_untrack(b);
 			free(b);
 			if (!ret)
 				return sinan_error(SINAN_E_OUT_OF_MEMORY, "out of memory");

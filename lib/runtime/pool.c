@@ -284,6 +284,7 @@ sinan_status internal_alloc(struct sinan_device *dev, uint32_t placement, uint64
 		free(b);
 		return st;
 	}
+	buffer_track(b);
 	*out = b;
 	return SINAN_OK;
 }
@@ -411,6 +412,8 @@ SINAN_API sinan_status sinan_pool_alloc(sinan_pool_t pool, uint64_t bytes, sinan
 	pthread_mutex_lock(&p->lock);
 	st = pool_alloc_locked(p, bytes, b);
 	pthread_mutex_unlock(&p->lock);
+	if (!st)
+		buffer_track(b);
 	if (!st && (p->flags & SINAN_BUFFER_ZERO))
 		st = zero_piece(b);
 	if (st) {

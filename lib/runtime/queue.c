@@ -149,7 +149,7 @@ static const char *hw_error_text(uint32_t hw)
 	case SINAN_ERR_CORE_BOUNDS: return "an AI core accessed outside a local buffer";
 	case SINAN_ERR_SYNC_HAZARD: return "AI-core pipes raced on a buffer without synchronization";
 	}
-	return "";
+	return "the driver stopped the job";
 }
 
 /* Job @j of @q failed with fence status @fs: make it the queue's sticky error. */
@@ -197,7 +197,8 @@ static void job_failed_locked(struct sinan_queue *q, struct job *j, int fs, cons
 	snprintf(e->message, sizeof(e->message),
 		 "queue %u job %llu%s%s%s %s: %s%s%s%s; the queue is stopped: call sinan_queue_recover() to use it again",
 		 q->id, (unsigned long long)j->seq, j->name ? " (" : "", j->name ? j->name : "", j->name ? ")" : "",
-		 what, hw ? sinan_hw_error_name(hw) : sinan_strerror(st), hw ? " - " : "", hw ? hw_error_text(hw) : "",
+		 what, hw && hw < SINAN_ERR_COUNT ? sinan_hw_error_name(hw) : hw ? "driver error" : sinan_strerror(st),
+		 hw ? " - " : "", hw ? hw_error_text(hw) : "",
 		 where[0] || fault[0] ? "" : "");
 	if (where[0] || fault[0]) {
 		size_t n = strlen(e->message);
@@ -237,6 +238,7 @@ static sinan_status queue_retire_locked(struct sinan_queue *q, struct list *done
 {
 	struct drm_sinan_queue_status qs = { .queue_id = q->kq };
 	struct list *it, *tmp;
+	bool banned;
 	int ret;
 
 	if (list_empty(&q->jobs))
@@ -245,29 +247,31 @@ static sinan_status queue_retire_locked(struct sinan_queue *q, struct list *done
 	if (ret)
 		return sinan_error_errno(sinan_status_from_errno(ret), -ret, "queue %u: QUEUE_STATUS: %s", q->id,
 					 strerror(-ret));
+	banned = qs.state == DRM_SINAN_QUEUE_STATE_BANNED;
 	list_for_each_safe(it, tmp, &q->jobs) {
 		struct job *j = container_of(it, struct job, link);
 		sinan_status st = SINAN_OK;
 
-		if (j->seq > qs.done_seq)
-			break;
-		if (qs.state == DRM_SINAN_QUEUE_STATE_BANNED && !q->failed) {
+		if (banned) {
+			/* Every job of a banned queue ends: ask each one how. */
 			struct drm_sinan_wait w = { .kind = DRM_SINAN_WAIT_SEQ, .id = q->kq, .seq = j->seq,
 						    .timeout_ns = 0 };
 
 			ret = sinan_ioctl(q->dev, DRM_IOCTL_SINAN_WAIT, &w);
-			if (!ret && w.status)
+			if (ret)
+				break;	/* not signaled yet */
+			if (w.status && !q->failed)
 				job_failed_locked(q, j, w.status, &qs);
+			if (w.status)
+				st = q->err.job == j->seq ? q->err.status : SINAN_E_CANCELED;
+		} else if (j->seq > qs.done_seq) {
+			break;
 		}
-		if (q->failed && q->err.job != j->seq)
-			st = SINAN_E_CANCELED;
-		else if (q->failed)
-			st = q->err.status;
 		job_retired_locked(q, j, st);
 		list_del(&j->link);
 		list_add_tail(done, &j->link);
 	}
-	if (qs.state == DRM_SINAN_QUEUE_STATE_BANNED && !q->failed) {
+	if (banned && !q->failed) {
 		/* Banned with no job of ours named guilty (a reset took it down). */
 		struct job fake = { .seq = qs.done_seq + 1 };
 
@@ -1066,12 +1070,22 @@ void queue_destroy_internal(struct sinan_queue *q)
 	struct sinan_device *dev = q->dev;
 	struct list done = LIST_INIT(done);
 	struct list *it, *tmp;
+	uint64_t seq;
 
-	queue_finish_internal(q, INT64_MAX);
+	/* Recorded work is submitted; jobs still held (waiting for a value nobody signaled) never will be. */
+	pthread_mutex_lock(&q->lock);
+	queue_flush(q, NULL, 0);
+	pthread_mutex_unlock(&q->lock);
 	pthread_mutex_lock(&dev->sched_lock);
 	q->destroying = true;
-	queue_retire_locked(q, &done);
 	drop_held_locked(q, &done);
+	seq = q->last_seq;
+	pthread_mutex_unlock(&dev->sched_lock);
+	free_done(&done);
+	/* What the driver has ends on its own (the queue's timeout bounds it). */
+	queue_job_status(q, seq, INT64_MAX);
+	pthread_mutex_lock(&dev->sched_lock);
+	queue_retire_locked(q, &done);
 	while (!list_empty(&q->jobs)) {
 		it = q->jobs.next;
 		list_del(it);

@@ -158,9 +158,11 @@ struct sinan_buffer {
 	uint32_t pool_class;
 	struct sinan_cmdbuf *cb;	/* BUF_SLOT */
 	uint32_t slot;
+	struct list link;		/* dev->buffers (not slots) */
 };
 
 void buffer_ref(struct sinan_buffer *b);
+void buffer_track(struct sinan_buffer *b);
 void buffer_unref(struct sinan_buffer *b);
 /* Validate a handle; returns NULL after recording an error naming @what. */
 struct sinan_buffer *buffer_get(sinan_buffer_t b, const char *what);
@@ -398,6 +400,7 @@ struct sinan_device {
 	struct sinan_pool *pool_host;	/* internal: command memory, events */
 	struct sinan_pool *pool_dev;	/* internal: argument blocks */
 	struct list bos;
+	struct list buffers;		/* every buffer handle but slots (dev->lock) */
 	struct list queues;
 	struct list sems;
 	struct list events;

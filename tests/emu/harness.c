@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "isa/sinan_asm.h"
 
 #define FW_IMAGE_SIZE	(64 * 1024)
 #define FW_LOG_OFFSET	(32 * 1024)
@@ -340,19 +341,28 @@ struct h_dev *h_new(const struct sinan_emu_config *cfg)
 	assert_non_null(h->emu);
 	h->dev = sinan_emu_devmem(h->emu);
 	h->devsize = sinan_emu_devmem_size(h->emu);
-	boot_fw(h);
 	/* MMU: context table at 2 MiB, page tables after it */
 	h->ctx_table = PT_BASE;
 	h->pt_next = PT_BASE + 4096 * ((h->cfg.num_asids * 16 + 4095) / 4096);
 	memset(h->dev + h->ctx_table, 0, h->pt_next - h->ctx_table);
 	h->data_next = DATA_BASE;
+	(void)pte_slot(h, 0, 0, 0);	/* ASID 0 root */
+	h_reinit(h);
+	return h;
+}
+
+void h_reinit(struct h_dev *h)
+{
+	boot_fw(h);
 	h_wr(h, SINAN_REG_MMU_CTX_TABLE, h->ctx_table, 8);
 	h_wr(h, SINAN_REG_MMU_CTRL, SINAN_MMU_CTRL_ENABLE, 4);
-	(void)pte_slot(h, 0, 0, 0);	/* ASID 0 root */
 	/* Clear the boot's global cause and interrupt so tests start clean. */
 	h_wr(h, SINAN_REG_GLOBAL_CAUSE, ~0u, 4);
 	h_wr(h, SINAN_REG_IRQ_STATUS, ~0ULL, 8);
-	return h;
+	for (unsigned int i = 0; i < SINAN_MAX_QUEUES; i++) {
+		h->q[i].ready = false;
+		h->q[i].base_cycles = 0;
+	}
 }
 
 void h_free(struct h_dev *h)
@@ -449,7 +459,9 @@ void h_job(struct h_dev *h, unsigned int qi, const void *pkt, struct h_result *r
 	unsigned int before = h_cqe_count(h, qi);
 
 	memset(r, 0, sizeof(*r));
-	f.seq = ++q->seq;
+	/* above anything the queue completed (tests may FENCE with their own numbers) */
+	q->seq = q->seq + 1 > h_qrd(h, qi, SINAN_Q_DONE_SEQ) ? q->seq + 1 : h_qrd(h, qi, SINAN_Q_DONE_SEQ) + 1;
+	f.seq = q->seq;
 	if (pkt)
 		h_push(h, qi, pkt);
 	h_push(h, qi, &f);
@@ -485,6 +497,31 @@ void h_launch(struct h_dev *h, unsigned int qi, const uint64_t *code, size_t n, 
 	l.prog_size = n * 8;
 	l.args = args;
 	h_job(h, qi, &l, r);
+}
+
+void h_launch_asm(struct h_dev *h, unsigned int qi, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		  struct h_result *r)
+{
+	size_t n;
+	const uint64_t *code = sinan_asm_finish(a, &n);
+
+	if (!code)
+		fail_msg("assembler: %s", sinan_asm_error(a));
+	h_launch(h, qi, code, n, args, blocks, r);
+}
+
+void h_launch_ok(struct h_dev *h, unsigned int qi, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		 struct h_result *r)
+{
+	h_launch_asm(h, qi, a, args, blocks, r);
+	if (r->err)
+		fail_msg("launch failed: error %u at 0x%llx info 0x%x (%s)", r->err,
+			 (unsigned long long)r->fault_addr, r->fault_info, h_last_guest_error(h));
+}
+
+uint64_t h_prog_va(struct h_dev *h, unsigned int qi)
+{
+	return h->q[qi].prog_va;
 }
 
 uint64_t h_core_cycles(struct h_dev *h, unsigned int qi, const struct h_result *r)

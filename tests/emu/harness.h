@@ -55,6 +55,8 @@ struct h_result {
 /* A device with @cfg (NULL: the default chip with small test settings). */
 struct h_dev *h_new(const struct sinan_emu_config *cfg);
 void h_free(struct h_dev *h);
+/* After a device reset: boot the firmware and set up the MMU again (queues must be re-created). */
+void h_reinit(struct h_dev *h);
 struct sinan_emu *h_emu(struct h_dev *h);
 void h_test_config(struct sinan_emu_config *cfg);	/* default chip, 4 queues, 2 threads */
 
@@ -114,6 +116,15 @@ void h_queue_reset(struct h_dev *h, unsigned int q);
  * compute queue set up on first use), with x1 = @args. */
 void h_launch(struct h_dev *h, unsigned int q, const uint64_t *code, size_t n, uint64_t args,
 	      uint32_t blocks, struct h_result *r);
+/* Finish @a (failing the test on an assembler error) and h_launch() it. */
+struct sinan_asm;
+void h_launch_asm(struct h_dev *h, unsigned int q, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		  struct h_result *r);
+/* The same, failing the test unless the launch succeeds. */
+void h_launch_ok(struct h_dev *h, unsigned int q, struct sinan_asm *a, uint64_t args, uint32_t blocks,
+		 struct h_result *r);
+/* VA of the program buffer of queue @q's launches (instruction i at + 8 * i) */
+uint64_t h_prog_va(struct h_dev *h, unsigned int q);
 /* Modeled cycles of the cores alone: the job's busy cycles minus those of a
  * one-instruction (END) launch, plus that END's one cycle. */
 uint64_t h_core_cycles(struct h_dev *h, unsigned int q, const struct h_result *r);

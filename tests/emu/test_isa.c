@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "isa_int.h"	/* emu_cube_simd_select() */
+#include "isa_int.h"	/* emu_simd_select() */
 #include "isa/sinan_asm.h"
 #include "testref.h"
 
@@ -31,22 +31,9 @@ static int grp_teardown(void **st)
 	return 0;
 }
 
-static void run(struct sinan_asm *a, uint64_t args, uint32_t blocks, struct h_result *r)
-{
-	size_t n;
-	const uint64_t *code = sinan_asm_finish(a, &n);
-
-	if (!code)
-		fail_msg("assembler: %s", sinan_asm_error(a));
-	h_launch(H, Q, code, n, args, blocks, r);
-}
-
 static void run_ok(struct sinan_asm *a, uint64_t args, uint32_t blocks, struct h_result *r)
 {
-	run(a, args, blocks, r);
-	if (r->err)
-		fail_msg("launch failed: error %u at 0x%llx info 0x%x (%s)", r->err,
-			 (unsigned long long)r->fault_addr, r->fault_info, h_last_guest_error(H));
+	h_launch_ok(H, Q, a, args, blocks, r);
 }
 
 /* ---- scalar unit ---------------------------------------------------------------------- */
@@ -336,11 +323,11 @@ static void run_gemm(const struct gemm *g, uint64_t A, uint64_t B, uint64_t C, i
 	struct sinan_asm *a = sinan_asm_new();
 	struct h_result r;
 
-	emu_cube_simd_select(simd);
+	emu_simd_select(simd);
 	emit_gemm(a, g, A, B, C);
 	run_ok(a, 0, 1, &r);
 	sinan_asm_free(a);
-	emu_cube_simd_select(-1);
+	emu_simd_select(-1);
 }
 
 static void gemm_case(const struct gemm *g, bool special)
@@ -409,11 +396,11 @@ static void test_mmad_specials_simd_vs_portable(void **st)
 
 	(void)st;
 	/* without host SIMD there is only one path: say so, do not pretend */
-	if (!emu_cube_simd_select(1)) {
+	if (!emu_simd_select(1)) {
 		print_message("host lacks AVX2/FMA/F16C: SIMD cube path not available to compare\n");
 		skip();
 	}
-	emu_cube_simd_select(-1);
+	emu_simd_select(-1);
 	for (unsigned int d = 0; d < 3; d++) {
 		struct gemm g = { .dt = dts[d], .m = 45, .n = 38, .k = 70, .out_dt = SINAN_DT_FP32 };
 

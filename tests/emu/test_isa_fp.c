@@ -168,6 +168,16 @@ static void boundaries_device(unsigned int ddt)
 	free(vals);
 }
 
+/* The same with the portable conversions instead of F16C: both paths give the reference. */
+static void test_fp16_exhaustive_device_portable(void **st)
+{
+	(void)st;
+	emu_simd_select(0);
+	exhaustive16(SINAN_DT_FP16);
+	boundaries_device(SINAN_DT_FP16);
+	emu_simd_select(-1);
+}
+
 static void test_f32_to_f16_boundaries(void **st)
 {
 	(void)st;
@@ -275,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_helpers_exhaustive),
 		cmocka_unit_test(test_round_int_helpers),
 		cmocka_unit_test(test_fp16_exhaustive_device),
+		cmocka_unit_test(test_fp16_exhaustive_device_portable),
 		cmocka_unit_test(test_bf16_exhaustive_device),
 		cmocka_unit_test(test_f32_to_f16_boundaries),
 		cmocka_unit_test(test_f32_to_bf16_boundaries),

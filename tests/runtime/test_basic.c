@@ -263,6 +263,41 @@ static void test_mem_accounting(void **state)
 	assert_int_equal(b.ctx_mem_used, a.ctx_mem_used);
 }
 
+/* Closing a device with everything still alive frees everything (ASan checks the leaks). */
+static void test_close_with_live_objects(void **state)
+{
+	struct sinan_pool_options po = { .size = sizeof(po), .placement = SINAN_MEM_DEVICE };
+	sinan_device_t d;
+	sinan_buffer_t h, dv, sub, pb, slot;
+	sinan_queue_t q;
+	sinan_semaphore_t s;
+	sinan_event_t e;
+	sinan_cmdbuf_t cb;
+	sinan_pool_t p;
+
+	(void)state;
+	ASSERT_OK(sinan_device_open(NULL, &d));
+	ASSERT_OK(sinan_buffer_create(d, 1 << 20, SINAN_MEM_HOST, 0, &h));
+	ASSERT_OK(sinan_buffer_create(d, 1 << 20, SINAN_MEM_DEVICE, 0, &dv));
+	ASSERT_OK(sinan_buffer_create_sub(dv, 4096, 4096, &sub));
+	ASSERT_OK(sinan_pool_create(d, &po, &p));
+	ASSERT_OK(sinan_pool_alloc(p, 5000, &pb));
+	ASSERT_OK(sinan_queue_create(d, NULL, &q));
+	ASSERT_OK(sinan_semaphore_create(d, 0, &s));
+	ASSERT_OK(sinan_event_create(d, &e));
+	ASSERT_OK(sinan_cmdbuf_create(d, &cb));
+	ASSERT_OK(sinan_cmdbuf_slot(cb, 1, 4096, &slot));
+	ASSERT_OK(sinan_cmdbuf_copy(cb, slot, 0, sub, 0, 4096));
+	ASSERT_OK(sinan_queue_copy(q, dv, 0, h, 0, 1 << 20));
+	ASSERT_OK(sinan_queue_timestamp(q, e));
+	ASSERT_OK(sinan_queue_signal(q, s, 1));
+	ASSERT_OK(sinan_queue_wait(q, s, 2));	/* held forever: nobody signals 2 */
+	ASSERT_OK(sinan_queue_copy(q, pb, 0, h, 0, 5000));
+	ASSERT_OK(sinan_queue_submit(q));
+	ASSERT_OK(sinan_queue_fill(q, dv, 0, 64, 1));	/* recorded, never submitted */
+	ASSERT_OK(sinan_device_close(d));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_null_handles),
 		cmocka_unit_test(test_buffer_create_args),
 		cmocka_unit_test(test_mem_accounting),
+		cmocka_unit_test(test_close_with_live_objects),
 	};
 
 	return cmocka_run_group_tests_name("runtime-basic", tests, rt_setup, rt_teardown);
