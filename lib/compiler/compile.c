@@ -74,8 +74,10 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 	int rc;
 
 	*out = NULL;
-	if (precision != SINAN_PRECISION_FP32)
-		return cc_err(g, ENOTSUP, "precision mode %d is not implemented yet", precision);
+	if (precision < SINAN_PRECISION_FP32 || precision > SINAN_PRECISION_INT8)
+		return cc_err(g, EINVAL, "unknown precision mode %d", precision);
+	if (precision == SINAN_PRECISION_INT8)
+		return cc_err(g, ENOTSUP, "precision mode int8 is not implemented yet");
 	rc = cc_pass_infer_fold(g);
 	if (!rc)
 		rc = cc_pass_simplify(g);
@@ -83,6 +85,8 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 		rc = cc_pass_fuse(g);
 	if (!rc)
 		rc = cc_pass_legalize(g);
+	if (!rc)
+		rc = cc_pass_precision(g, precision);
 	if (!rc)
 		rc = materialize_outputs(g);
 	if (!rc)
