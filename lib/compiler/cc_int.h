@@ -361,7 +361,9 @@ struct cc_tensor *cc_storage(struct cc_tensor *t);
 /* ---- device support (lower.c) ------------------------------------------------------------ */
 /* 0 if the device can execute @n (bound and inferred) at @precision, else
  * -ENOTSUP with the reason recorded in the graph. */
-int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision);
+struct cc_target;
+/* @t: the device (buffer sizes); NULL checks against the default configuration. */
+int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t);
 
 /* Stats/reporting of fusion for tests. */
 int cc_graph_count_op(const struct cc_graph *g, const char *op);

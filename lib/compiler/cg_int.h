@@ -175,7 +175,7 @@ bool cc_is_move(const struct cc_node *n);
 int cc_move_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_move(struct cg *c, struct cc_node *n);
 bool cc_is_reduce(const struct cc_node *n);
-int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision);
+int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t);
 int cc_lower_reduce(struct cg *c, struct cc_node *n);
 int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_mm(struct cg *c, struct cc_node *n);

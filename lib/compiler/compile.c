@@ -100,7 +100,7 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 			return cc_err(g, ENOTSUP, "input '%s': element type %s is not supported on the device",
 				      g->inputs[i]->name, cc_dtype_name(g->inputs[i]->dtype));
 	for (int i = 0; i < g->nnodes; i++) {
-		rc = cc_dev_supported(g, g->nodes[i], precision);
+		rc = cc_dev_supported(g, g->nodes[i], precision, tgt);
 		if (rc)
 			return rc;
 	}

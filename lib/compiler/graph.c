@@ -393,7 +393,7 @@ SINAN_API bool sinan_op_supported(const struct sinan_op_desc *d, char *reason, s
 		goto out;
 	if (cc_node_bind(g, n) || cc_node_check(g, n) || cc_node_infer(g, n))
 		goto out;
-	ok = cc_dev_supported(g, n, (int)d->precision) == 0;
+	ok = cc_dev_supported(g, n, (int)d->precision, NULL) == 0;
 out:
 	if (!ok && reason && len)
 		snprintf(reason, len, "%s", g->err[0] ? g->err : "not supported");
@@ -427,7 +427,7 @@ SINAN_API int sinan_graph_check(sinan_graph_t g, enum sinan_precision precision,
 	for (int i = 0; i < g->nnodes; i++) {
 		struct cc_node *n = g->nodes[i];
 		cc_err_clear(g);
-		if (cc_dev_supported(g, n, (int)precision)) {
+		if (cc_dev_supported(g, n, (int)precision, NULL)) {
 			if (!bad++)
 				memcpy(first, g->err, sizeof(first));
 			if (report && o < len)

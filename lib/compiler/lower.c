@@ -13,8 +13,13 @@ static bool is_mm(const struct cc_node *n)
 	return !strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm");
 }
 
-int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
+int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *tgt)
 {
+	struct cc_target def;
+	if (!tgt) {
+		cc_target_default(&def);
+		tgt = &def;
+	}
 	for (int i = 0; i < n->nout; i++)
 		if (n->out[i] && cc_hw_dtype(n->out[i]->dtype) < 0)
 			return NERR(g, n, ENOTSUP, "output type %s is not supported on the device",
@@ -25,13 +30,10 @@ int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision)
 		return cc_mm_supported(g, n, precision);
 	if (cc_is_conv(n))
 		return cc_conv_supported(g, n, precision);
-	if (cc_is_pool(n)) {
-		struct cc_target t;
-		cc_target_default(&t);
-		return cc_pool_supported(g, n, precision, &t);
-	}
+	if (cc_is_pool(n))
+		return cc_pool_supported(g, n, precision, tgt);
 	if (cc_is_reduce(n))
-		return cc_reduce_supported(g, n, precision);
+		return cc_reduce_supported(g, n, precision, tgt);
 	if (cc_is_move(n))
 		return cc_move_supported(g, n, precision);
 	return NERR(g, n, ENOTSUP, "no device lowering for this operator yet");

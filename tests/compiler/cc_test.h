@@ -29,4 +29,19 @@ void t_free_views(struct cc_view *v, int n);
 /* Max |a - b| / (atol + rtol * |b|) over two views of the same shape (<= 1 passes). */
 double t_err(const struct cc_view *a, const struct cc_view *b, double rtol, double atol);
 
+/* ---- device harness (cc_dev.c) ---- */
+#include <sinan/sinan_graph.h>
+
+typedef sinan_graph_t (*t_build_fn)(const void *args);
+int t_dev_setup(void **state);	/* opens the device ($SINAN_BACKEND, default sim) */
+int t_dev_teardown(void **state);
+/* A constant of random values in [-1, 1) from @seed. */
+sinan_tensor_t t_const_rand(sinan_graph_t g, int type, int rank, const int64_t *dims, uint64_t seed);
+/* build(args) twice: the reference executor runs one (unfused), the device
+ * the other (compiled with @precision); random inputs from @seed; fails the
+ * test naming @what when an output is off by more than atol + rtol * |ref|. */
+void t_check_prec(t_build_fn build, const void *args, const char *what, uint64_t seed, int precision, double rtol,
+		  double atol);
+void t_check(t_build_fn build, const void *args, const char *what, uint64_t seed, double rtol, double atol);
+
 #endif

@@ -353,6 +353,60 @@ static void fuse_respects_uses(void **state)
 }
 
 /* ---- memory planning -------------------------------------------------------------------------- */
+/* ---- legalization ----------------------------------------------------------------------------- */
+static const char *leg_op;
+static int leg_keep;
+
+static sinan_graph_t b_reduce_gapped(void)
+{
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[5] = { 3, 4, 1, 5, 6 }, axes[3] = { 0, 2, 3 };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 5, xd);
+	struct sinan_attr at[2] = { SINAN_ATTR_IS("axes", 3, axes), SINAN_ATTR_I("keepdims", leg_keep) };
+	x = OP1(g, "Abs", x);	/* ReduceLogSum needs a positive sum */
+	sinan_graph_output(g, sinan_graph_op(g, leg_op, 1, &x, 2, at), "y");
+	return g;
+}
+
+static void legalize_reductions(void **state)
+{
+	(void)state;
+	static const char *const ops[] = { "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
+					   "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp" };
+	for (size_t i = 0; i < CC_ARRAY_SIZE(ops); i++)
+		for (leg_keep = 0; leg_keep < 2; leg_keep++) {
+			leg_op = ops[i];
+			sinan_graph_t a = b_reduce_gapped(), b = b_reduce_gapped();
+			struct cc_view in[1], oa[1], ob[1];
+			assert_int_equal(cc_pass_infer_fold(a), 0);
+			assert_int_equal(cc_pass_infer_fold(b), 0);
+			assert_int_equal(cc_pass_legalize(b), 0);
+			/* axes {0, 2, 3} of [3, 4, 1, 5, 6]: runs {0} and {3}, so two reductions;
+			 * LogSumExp over runs that are not trailing: max, sub, exp, sum, log, add each */
+			if (!strcmp(ops[i], "ReduceLogSumExp")) {
+				assert_int_equal(count(b, "", "ReduceLogSumExp"), 0);
+				assert_int_equal(count(b, "", "ReduceMax"), 2);
+				assert_int_equal(count(b, "", "Exp"), 2);
+			} else {
+				int n = 0;
+				for (size_t k = 0; k < CC_ARRAY_SIZE(ops); k++)
+					n += count(b, "", ops[k]);
+				assert_int_equal(n + count(b, "", "ReduceSum"), 2);
+			}
+			t_seed(3);
+			t_inputs(a, in);
+			assert_int_equal(cc_ref_run(a, in, oa), 0);
+			assert_int_equal(cc_ref_run(b, in, ob), 0);
+			if (t_err(&ob[0], &oa[0], 1e-5, 1e-6) > 1)
+				fail_msg("%s keepdims=%d: legalized graph differs", ops[i], leg_keep);
+			t_free_views(in, 1);
+			t_free_views(oa, 1);
+			t_free_views(ob, 1);
+			sinan_graph_destroy(a);
+			sinan_graph_destroy(b);
+		}
+}
+
 static void memplan_chain_reuses(void **state)
 {
 	(void)state;
@@ -462,6 +516,7 @@ int main(void)
 		cmocka_unit_test(fuse_attention),
 		cmocka_unit_test(fuse_bn_alone),
 		cmocka_unit_test(fuse_respects_uses),
+		cmocka_unit_test(legalize_reductions),
 		cmocka_unit_test(memplan_chain_reuses),
 		cmocka_unit_test(memplan_alias),
 		cmocka_unit_test(memplan_property),
