@@ -345,6 +345,7 @@ int cc_spec_inputs(struct cc_graph *g, bool *mask);
 int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_view *v);
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
 int cc_pass_legalize(struct cc_graph *g);	/* ops the device runs through others */
+int cc_qlegal_node(struct cc_graph *g, struct cc_node *n);	/* integer ops -> int8 cube form */
 int cc_pass_precision(struct cc_graph *g, int precision);	/* fp16/bf16 mixed precision */
 /*
  * Memory planning: decide where every tensor lives; activations share one

@@ -10,7 +10,7 @@ static bool is_mm(const struct cc_node *n)
 {
 	if (!strcmp(n->domain, "sinan"))
 		return !strcmp(n->op, "MatMul");
-	return !strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm");
+	return !strcmp(n->op, "MatMul") || !strcmp(n->op, "Gemm") || !strcmp(n->op, "MatMulInteger");
 }
 
 int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *tgt)

@@ -21,6 +21,10 @@
  * fixpipe and the vector epilogue (bias, activation, conversion) of one tile
  * overlap the next. The weights stay in L1 for the whole kernel when they
  * fit; the feature map band of the item stays in L1 across its tiles.
+ *
+ * sinan:ConvInteger (pass_qlegal.c) is the int8 form: C0 = 32, int32
+ * accumulation taken out as is (FIXP S32), the padding value from input 2
+ * (SINAN_CFG_PADVAL; loaded from device memory when it is computed).
  */
 #include "cg_int.h"
 
@@ -39,6 +43,8 @@ struct convplan {
 	int64_t band;			/* output rows per band */
 	bool wres;			/* weights resident in L1 */
 	bool wdyn;			/* run-time weights: packed on the device */
+	bool integer;			/* sinan:ConvInteger: int8 in, int32 out, padding value */
+	int64_t oes;			/* output element size */
 	struct cc_tensor *wsrc;		/* their source */
 	uint64_t wbytes, fbytes;	/* packed weights, largest band in L1 */
 };
@@ -51,7 +57,7 @@ static int esz(int dt)
 bool cc_is_conv(const struct cc_node *n)
 {
 	if (!strcmp(n->domain, "sinan"))
-		return !strcmp(n->op, "Conv");
+		return !strcmp(n->op, "Conv") || !strcmp(n->op, "ConvInteger");
 	return !strcmp(n->op, "Conv") || !strcmp(n->op, "ConvTranspose");
 }
 
@@ -67,10 +73,13 @@ static int geometry(struct cc_graph *g, struct cc_node *n, struct convplan *p)
 	if (cg.nsp > 2)
 		return NERR(g, n, ENOTSUP, "3-D convolution is not supported on the device");
 	int dt = cc_hw_dtype(n->in[0]->dtype);
-	if (dt != SINAN_DT_FP32 && dt != SINAN_DT_FP16 && dt != SINAN_DT_BF16)
+	p->integer = !strcmp(n->op, "ConvInteger");
+	if (p->integer ? dt != SINAN_DT_INT8 || n->in[1]->dtype != SINAN_TYPE_INT8 :
+			 dt != SINAN_DT_FP32 && dt != SINAN_DT_FP16 && dt != SINAN_DT_BF16)
 		return NERR(g, n, ENOTSUP, "convolution of %s is not supported on the device",
 			    cc_dtype_name(n->in[0]->dtype));
 	p->es = esz(dt);
+	p->oes = p->integer ? 4 : p->es;
 	p->c0 = 32 / p->es;
 	p->N = cg.n;
 	p->G = cg.group;
@@ -254,14 +263,15 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		p->wdyn = true;
 		p->wsrc = n->in[1];
 	}
-	int dt = n->in[0]->dtype;
+	int dt = n->in[0]->dtype, ydt = n->out[0]->dtype;
 	int64_t xd[6] = { p->N, p->G, p->C1, p->H, p->W, p->c0 };
 	int64_t yd[6] = { p->N, p->G, p->M1, p->OH, p->OW, p->c0 };
 	p->x5 = cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 6, xd);
-	p->y5 = cc_tensor_new(g, cc_name_gen(g, "y5hd"), dt, 6, yd);
+	p->y5 = cc_tensor_new(g, cc_name_gen(g, "y5hd"), ydt, 6, yd);
 	if (!p->x5 || !p->y5)
 		return -g->err_code;
-	p->x5->dev_dtype = p->y5->dev_dtype = cc_dev_type(dt);
+	p->x5->dev_dtype = cc_dev_type(dt);
+	p->y5->dev_dtype = cc_dev_type(ydt);
 	/* the memory planner sees: x -> x5 -> y5 -> y inside this node */
 	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * (size_t)(n->nin + 3));
 	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 3);
@@ -345,7 +355,7 @@ static void band_cfg(struct cg *c, const struct convplan *p, const struct crg *R
 static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int s,
 		       bool acc)
 {
-	int dt = cc_hw_dtype(p->y5->dtype);
+	int dt = cc_hw_dtype(p->x5->dtype);
 
 	/* kl = min(tk, K - k0) */
 	cg_li(c, 26, (uint64_t)p->K);
@@ -536,7 +546,7 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	}
 	L.l0c[0] = 0;
 	L.l0c[1] = (uint32_t)CC_ALIGN(p->tm * CC_ALIGN(p->tn, 16) * 4, SINAN_ALIGN_L0C);
-	int64_t p4 = CC_ALIGN(p->tn * 4, 32), po = CC_ALIGN(p->tn * es, 32);
+	int64_t p4 = CC_ALIGN(p->tn * 4, 32), po = CC_ALIGN(p->tn * p->oes, 32), oes = p->oes;
 	int64_t rcap = ((int64_t)t->ub - 4 * p4) / (2 * p4 + 2 * po);
 	int64_t rcr = CC_MIN(rcap / 16 * 16, p->tm);
 	if (rcr < 16 || 4 * a0 > t->l0a || 4 * b0 > t->l0b || 2 * L.l0c[1] > t->l0c)
@@ -553,7 +563,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.out[1] = off;
 
 	bool fused = !strcmp(n->domain, "sinan");
-	struct cc_tensor *bias = n->nin - 3 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *bias = !p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *padv = p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
 	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
 	float aa = fused ? cc_attr_f(n, "act_alpha", 0) : 0, ab = fused ? cc_attr_f(n, "act_beta", 0) : 0;
 	int dt = cc_hw_dtype(p->y5->dtype);
@@ -570,6 +581,14 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		rp[i] = cg_reg(c);
 	int ax = cg_arg(c, p->x5, 0, false), aw = cg_arg(c, p->w, 0, false), ay = cg_arg(c, p->y5, 0, true);
 	int ab_ = bias ? cg_arg(c, bias, 0, false) : -1;
+	/* the padding value (int8 bits) of sinan:ConvInteger */
+	if (padv && padv->data) {
+		cg_setcfg(c, SINAN_CFG_PADVAL, CG_I((uint64_t)(uint8_t)cc_ldi(padv->dtype, padv->data, 0)));
+	} else if (padv) {
+		cg_ldarg(c, R.t0, cg_arg(c, padv, 0, false));
+		sinan_asm_ld(c->a, 1, false, R.t0, R.t0, 0);
+		sinan_asm_setcfg(c->a, SINAN_CFG_PADVAL, R.t0);
+	}
 	/* weights into L1 once */
 	if (p->wres) {
 		cg_ldarg(c, R.t0, aw);
@@ -695,7 +714,7 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)P));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.p0);
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.rows);
-		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * es)));
+		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * oes)));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
 		/* bias row for channels [grp * Mg + m0, + nl) */
 		if (bias) {
@@ -737,8 +756,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			sinan_asm_alu(c->a, SINAN_ALU_MUL, R.t0, R.t0, R.t1);
 			cg_alu(c, SINAN_ALU_SHL, R.t0, R.t0, CG_I(10));
 			cg_alu(c, SINAN_ALU_ADD, R.t0, R.t0, CG_I(L.l0c[par]));
-			cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(R.nl),
-				CG_I((uint64_t)p4), CG_R(R.t1));
+			if (p->integer)	/* int32 as is */
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res), CG_R(R.t0), CG_R(rows),
+					CG_R(R.nl), CG_I((uint64_t)p4), CG_R(R.t1));
+			else
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(R.nl),
+					CG_I((uint64_t)p4), CG_R(R.t1));
 			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
@@ -747,7 +770,9 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, CG_I(L.bias), nn, rr, (uint64_t)p4,
 					(uint64_t)p4, 0);
 			emit_act(c, act, aa, ab, L.res, L.tmp, nn, rr, (uint64_t)p4);
-			if (dt == SINAN_DT_FP32)
+			if (p->integer)
+				cg_vun(c, SINAN_VU_COPY, SINAN_DT_INT32, CG_I(L.out[s]), res, nn, rr, (uint64_t)po, (uint64_t)p4);
+			else if (dt == SINAN_DT_FP32)
 				cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.out[s]), res, nn, rr, (uint64_t)po, (uint64_t)p4);
 			else
 				cg_vcvt(c, SINAN_DT_FP32, (unsigned int)dt, SINAN_RND_EVEN, 0, CG_I(L.out[s]), res, nn, rr,
@@ -761,10 +786,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 				cg_li(c, 26, (uint64_t)(j * p->c0));
 				sinan_asm_br(c->a, SINAN_BR_GEU, 26, R.nl, skip);
 				cg_alu(c, SINAN_ALU_ADD, R.t0, R.r0, CG_I((uint64_t)(j * P)));
-				cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * es)));
+				cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * oes)));
 				sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.yoff);
-				cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R.t0), CG_I(L.out[s] + (uint32_t)(j * 32)),
-				       CG_R(rows), CG_I(32), CG_I((uint64_t)po), CG_I(32));
+				cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R.t0), CG_I(L.out[s] + (uint32_t)(j * p->c0 * oes)),
+				       CG_R(rows), CG_I((uint64_t)(p->c0 * oes)), CG_I((uint64_t)po), CG_I((uint64_t)(p->c0 * oes)));
 				sinan_asm_bind(c->a, skip);
 			}
 			cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);

@@ -212,7 +212,9 @@ int cc_pass_legalize(struct cc_graph *g)
 			rc = trilu(g, n);
 		else if (!strcmp(n->op, "BatchNormalization"))
 			rc = batchnorm(g, n);
-		else
+		else if ((rc = cc_qlegal_node(g, n)) > 0)
+			rc = 0;
+		else if (!rc)
 			rc = reduce_split(g, n);
 	}
 	if (!rc)

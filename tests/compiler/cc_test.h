@@ -23,7 +23,8 @@ void t_fill(float *p, size_t n);
 /* Run the reference executor of @g (after cc_pass_infer_fold) on its inputs
  * (random data, in @in; allocated here) and return the outputs. */
 int t_ref(struct cc_graph *g, struct cc_view *in, struct cc_view *out);
-/* Random inputs for every graph input. */
+/* Random inputs for every graph input: floats in [-2, 2), int8/uint8 over their whole
+ * range, other integers in [0, 3]. */
 void t_inputs(struct cc_graph *g, struct cc_view *in);
 void t_free_views(struct cc_view *v, int n);
 /* Max |a - b| / (atol + rtol * |b|) over two views of the same shape (<= 1 passes). */

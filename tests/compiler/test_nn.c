@@ -4,7 +4,8 @@
  * convolution (groups, depthwise, strides, pads, dilations, with fused bias,
  * activation and residual), ConvTranspose, pooling, normalizations,
  * reductions and Softmax, on odd shapes; data movement (Transpose, Slice,
- * Concat, Split, Pad, Gather, Expand, Tile, DepthToSpace).
+ * Concat, Split, Pad, Gather, Expand, Tile, DepthToSpace); integer products
+ * (MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv) on the int8 cube.
  */
 #include "cc_test.h"
 
@@ -338,6 +339,100 @@ static void movement(void **state)
 	check(&rs, 0, 0);
 }
 
+/* ---- integer products ---------------------------------------------------------------------- */
+static sinan_tensor_t qc(sinan_graph_t g, int type, int rank, const int64_t *dims, uint64_t seed, bool zero)
+{
+	uint64_t n = 1;
+	for (int i = 0; i < rank; i++)
+		n *= (uint64_t)dims[i];
+	int8_t *d = calloc(n + 1, 1);
+	t_seed(seed);
+	for (uint64_t i = 0; i < n && !zero; i++)
+		d[i] = (int8_t)(type == SINAN_TYPE_INT8 ? t_int(-128, 127) : t_int(0, 255));
+	sinan_tensor_t t = sinan_graph_constant(g, NULL, type, rank, dims, d);
+	free(d);
+	return t;
+}
+
+struct icase {
+	const char *op;
+	int xt, wt;
+	int64_t x[4], w[4];
+	int64_t group, stride, pad;
+	bool wconst, zx_in, zw_zero;
+	uint64_t seed;
+};
+
+static sinan_graph_t b_int(const void *p)
+{
+	const struct icase *c = p;
+	sinan_graph_t g = sinan_graph_create();
+	bool conv = strstr(c->op, "Conv") != NULL, ql = c->op[0] == 'Q';
+	int r = conv ? 4 : 2;
+	int64_t M = conv ? c->w[0] : c->w[1], one[1] = { 1 }, md[1] = { M };
+	sinan_tensor_t x = sinan_graph_input(g, "x", c->xt, r, c->x);
+	sinan_tensor_t w = c->wconst ? qc(g, c->wt, r, c->w, c->seed, false) : sinan_graph_input(g, "w", c->wt, r, c->w);
+	sinan_tensor_t zx = c->zx_in ? sinan_graph_input(g, "zx", c->xt, 1, one) : qc(g, c->xt, 1, one, c->seed + 1, false);
+	sinan_tensor_t zw = qc(g, c->wt, 1, md, c->seed + 2, c->zw_zero);
+	static int64_t v[3][4];
+	v[0][0] = v[0][1] = c->stride;
+	for (int k = 0; k < 4; k++)
+		v[1][k] = c->pad;
+	struct sinan_attr at[3] = { SINAN_ATTR_I("group", c->group), SINAN_ATTR_IS("strides", 2, v[0]),
+				    SINAN_ATTR_IS("pads", 4, v[1]) };
+	sinan_tensor_t y;
+	if (!ql) {
+		y = sinan_graph_op(g, c->op, 4, (sinan_tensor_t[]){ x, w, zx, zw }, conv ? 3 : 0, at);
+	} else {
+		float sx = 0.01f, sy = 0.7f, *sw = malloc(sizeof(float) * (size_t)M);
+		for (int64_t i = 0; i < M; i++)
+			sw[i] = 0.002f + 0.0001f * (float)i;
+		uint8_t zy = 120;
+		int32_t *bias = malloc(sizeof(int32_t) * (size_t)M);
+		for (int64_t i = 0; i < M; i++)
+			bias[i] = (int32_t)(i * 997 % 5000) - 2500;
+		sinan_tensor_t in[9] = {
+			x, sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sx), zx, w,
+			sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 1, md, sw), zw,
+			sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sy),
+			sinan_graph_constant(g, NULL, SINAN_TYPE_UINT8, 0, NULL, &zy),
+			sinan_graph_constant(g, NULL, SINAN_TYPE_INT32, 1, md, bias),
+		};
+		/* QLinear zero points are scalars or per-channel: x's is a scalar */
+		in[2] = c->zx_in ? sinan_graph_input(g, "zx0", c->xt, 0, NULL) : qc(g, c->xt, 0, NULL, c->seed + 1, false);
+		y = sinan_graph_op(g, c->op, conv ? 9 : 8, in, conv ? 3 : 0, at);
+		free(sw);
+		free(bias);
+	}
+	if (!y || sinan_graph_output(g, y, "y"))
+		fail_msg("%s: %s", c->op, sinan_graph_error(g));
+	return g;
+}
+
+static void integer_products(void **state)
+{
+	(void)state;
+	static const struct icase cs[] = {
+		{ "MatMulInteger", SINAN_TYPE_UINT8, SINAN_TYPE_INT8, { 37, 100 }, { 100, 45 }, 1, 1, 0, true, false, true, 1 },
+		{ "MatMulInteger", SINAN_TYPE_INT8, SINAN_TYPE_INT8, { 130, 300 }, { 300, 70 }, 1, 1, 0, false, true, false, 2 },
+		{ "MatMulInteger", SINAN_TYPE_UINT8, SINAN_TYPE_UINT8, { 5, 33 }, { 33, 300 }, 1, 1, 0, true, false, false, 3 },
+		{ "QLinearMatMul", SINAN_TYPE_UINT8, SINAN_TYPE_INT8, { 64, 256 }, { 256, 96 }, 1, 1, 0, true, false, true, 4 },
+		{ "QLinearMatMul", SINAN_TYPE_UINT8, SINAN_TYPE_UINT8, { 17, 50 }, { 50, 19 }, 1, 1, 0, false, true, false, 5 },
+		{ "ConvInteger", SINAN_TYPE_UINT8, SINAN_TYPE_INT8, { 1, 16, 9, 9 }, { 24, 16, 3, 3 }, 1, 1, 1, true, false, true, 6 },
+		{ "ConvInteger", SINAN_TYPE_UINT8, SINAN_TYPE_UINT8, { 2, 6, 11, 8 }, { 6, 3, 3, 3 }, 2, 2, 1, false, true, false, 7 },
+		{ "ConvInteger", SINAN_TYPE_INT8, SINAN_TYPE_INT8, { 1, 40, 7, 7 }, { 40, 1, 3, 3 }, 40, 1, 1, true, false, false, 8 },
+		{ "QLinearConv", SINAN_TYPE_UINT8, SINAN_TYPE_INT8, { 1, 35, 10, 10 }, { 33, 35, 3, 3 }, 1, 1, 1, true, false, true, 9 },
+		{ "QLinearConv", SINAN_TYPE_UINT8, SINAN_TYPE_UINT8, { 1, 8, 6, 6 }, { 8, 4, 1, 1 }, 2, 1, 0, false, false, false, 10 },
+	};
+	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s (case %zu)", cs[i].op, i);
+		/* exact: int32 accumulation; requantization rounds fp32(acc) * fp32(scale), which
+		 * matches the double reference on these cases */
+		t_check(b_int, &cs[i], what, cs[i].seed, 0, 1e-9);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +444,7 @@ int main(void)
 		cmocka_unit_test(reductions),
 		cmocka_unit_test(softmax),
 		cmocka_unit_test(movement),
+		cmocka_unit_test(integer_products),
 	};
 	return cmocka_run_group_tests_name("compiler-nn", tests, t_dev_setup, t_dev_teardown);
 }
