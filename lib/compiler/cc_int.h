@@ -193,6 +193,7 @@ struct cc_graph {
 	uint64_t io_bytes;		/* graph inputs and outputs */
 	uint64_t naive_bytes;		/* activations without reuse, for comparison */
 	unsigned int name_seq;		/* generated names */
+	bool keep_dq;			/* do not fold DequantizeLinear of int8/uint8 constants */
 	void **blobs;			/* malloc'd data owned by the graph (attribute tensors) */
 	int nblobs, bcap;
 };
@@ -346,6 +347,9 @@ int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_v
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
 int cc_pass_legalize(struct cc_graph *g);	/* ops the device runs through others */
 int cc_qlegal_node(struct cc_graph *g, struct cc_node *n);	/* integer ops -> int8 cube form */
+/* Precision int8: Conv/MatMul/Gemm with constant weights onto the int8 cube (scales from
+ * QDQ nodes or the calibration file); *quantized counts them. */
+int cc_pass_int8(struct cc_graph *g, const char *calibration, int *quantized);
 int cc_pass_precision(struct cc_graph *g, int precision);	/* fp16/bf16 mixed precision */
 /*
  * Memory planning: decide where every tensor lives; activations share one

@@ -71,6 +71,7 @@ struct cc_program {
 	struct cc_opinfo *ops;
 	int nops, opscap;
 	uint64_t scratch_bytes;		/* kernel scratch in device memory (shared, sequential) */
+	int int8_ops;			/* int8 mode: products moved to the int8 cube */
 };
 
 void cc_program_free(struct cc_program *p);
@@ -202,6 +203,11 @@ int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct 
 int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value);
 
 /* Compile a graph (after import) for a target: passes, lowering, emission. */
-int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, struct cc_program **out);
+struct cc_copts {
+	int precision;			/* SINAN_PRECISION_* */
+	uint32_t flags;			/* SINAN_MODEL_F_* */
+	const char *calibration;	/* int8: calibration file, or NULL */
+};
+int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_copts *o, struct cc_program **out);
 
 #endif /* SINAN_CG_INT_H */

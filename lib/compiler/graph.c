@@ -244,8 +244,9 @@ SINAN_API int sinan_graph_op_multi(sinan_graph_t g, const char *op, int nin, con
 			known = false;
 	if (!rc && known)
 		rc = cc_node_infer(g, n);
-	/* shape computations (Shape -> Gather -> Concat -> Reshape) fold as they are built */
-	if (!rc && known)
+	/* shape computations (Shape -> Gather -> Concat -> Reshape) fold as they are built;
+	 * quantized weights stay quantized until the compiler chose a precision mode */
+	if (!rc && known && strcmp(n->op, "DequantizeLinear"))
 		rc = cc_node_try_fold(g, n);
 	if (rc) {
 		n->dead = true;

@@ -11,7 +11,7 @@
  *              load and round once on store). Graph inputs and outputs keep
  *              float32: Casts are inserted at the boundary. Quantization
  *              scales stay float32.
- *   int8       see pass_quant.c.
+ *   int8       see pass_int8.c (the rest stays float32).
  */
 #include "ops_int.h"
 

@@ -9,11 +9,14 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sinan/sinan.h>
 #include <sinan/sinan_model.h>
 
 static sinan_device_t dev;
+const char *t_calibration;
+const char *t_expect_op;
 
 int t_dev_setup(void **state)
 {
@@ -52,7 +55,8 @@ sinan_tensor_t t_const_rand(sinan_graph_t g, int type, int rank, const int64_t *
 /* Compile + run @g on the device with @in; outputs into @out (allocated). */
 static void run_dev(const char *what, sinan_graph_t g, int precision, struct cc_view *in, struct cc_view *out, int nin, int nout)
 {
-	struct sinan_model_options opt = { .size = sizeof(opt), .precision = (enum sinan_precision)precision };
+	struct sinan_model_options opt = { .size = sizeof(opt), .precision = (enum sinan_precision)precision,
+					   .calibration = t_calibration };
 	void *img = NULL;
 	size_t isz = 0;
 	sinan_model_t m = NULL;
@@ -72,6 +76,14 @@ static void run_dev(const char *what, sinan_graph_t g, int precision, struct cc_
 	}
 	if (sinan_model_run(m, (uint32_t)nin, mi, (uint32_t)nout, mo) != SINAN_OK)
 		fail_msg("%s: run: %s", what, sinan_last_error_message());
+	if (t_expect_op) {
+		bool found = false;
+		struct sinan_model_op_stats st = { .size = sizeof(st) };
+		for (uint32_t i = 0; !found && sinan_model_get_op_stats(m, i, &st) == SINAN_OK; i++)
+			found = !strcmp(st.op, t_expect_op);
+		if (!found)
+			fail_msg("%s: no %s op in the compiled model", what, t_expect_op);
+	}
 	sinan_model_destroy(m);
 }
 

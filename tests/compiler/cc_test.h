@@ -43,6 +43,10 @@ sinan_tensor_t t_const_rand(sinan_graph_t g, int type, int rank, const int64_t *
  * test naming @what when an output is off by more than atol + rtol * |ref|. */
 void t_check_prec(t_build_fn build, const void *args, const char *what, uint64_t seed, int precision, double rtol,
 		  double atol);
+/* int8 compiles use this calibration file (NULL: none) */
+extern const char *t_calibration;
+/* when set, the compiled model must contain an op of this type ("domain:Op" for Sinan ops) */
+extern const char *t_expect_op;
 void t_check(t_build_fn build, const void *args, const char *what, uint64_t seed, double rtol, double atol);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sinan/sinan.h>
 
@@ -433,6 +434,88 @@ static void integer_products(void **state)
 	}
 }
 
+/* ---- precision int8 ---------------------------------------------------------------------------- */
+struct i8case {
+	bool conv, qdq, relu;
+	uint64_t seed;
+};
+
+static sinan_graph_t b_i8(const void *p)
+{
+	const struct i8case *c = p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[4] = { 1, 24, 10, 10 }, wd[4] = { 32, 24, 3, 3 }, ad[2] = { 40, 96 }, bd[2] = { 96, 72 };
+	int64_t M = c->conv ? wd[0] : bd[1], md[1] = { M };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, c->conv ? 4 : 2, c->conv ? xd : ad);
+	sinan_tensor_t w, b = t_const_rand(g, SINAN_TYPE_FLOAT, 1, md, c->seed + 7);
+	if (c->qdq) {	/* QuantizeLinear/DequantizeLinear around the activation; quantized weights */
+		float sx = 0.02f, *sw = malloc(sizeof(float) * (size_t)M);
+		uint8_t zx = 128;
+		for (int64_t i = 0; i < M; i++)
+			sw[i] = 0.004f + 0.0002f * (float)i;
+		sinan_tensor_t s = sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sx);
+		sinan_tensor_t z = sinan_graph_constant(g, NULL, SINAN_TYPE_UINT8, 0, NULL, &zx);
+		x = sinan_graph_op(g, "QuantizeLinear", 3, (sinan_tensor_t[]){ x, s, z }, 0, NULL);
+		x = sinan_graph_op(g, "DequantizeLinear", 3, (sinan_tensor_t[]){ x, s, z }, 0, NULL);
+		int64_t n = c->conv ? wd[0] * wd[1] * wd[2] * wd[3] : bd[0] * bd[1];
+		int8_t *q = malloc((size_t)n);
+		t_seed(c->seed);
+		for (int64_t i = 0; i < n; i++)
+			q[i] = (int8_t)t_int(-127, 127);
+		sinan_tensor_t wq = sinan_graph_constant(g, NULL, SINAN_TYPE_INT8, c->conv ? 4 : 2, c->conv ? wd : bd, q);
+		sinan_tensor_t ws = sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 1, md, sw);
+		struct sinan_attr ax = SINAN_ATTR_I("axis", c->conv ? 0 : 1);
+		w = sinan_graph_op(g, "DequantizeLinear", 2, (sinan_tensor_t[]){ wq, ws }, 1, &ax);
+		free(q);
+		free(sw);
+	} else {
+		w = t_const_rand(g, SINAN_TYPE_FLOAT, c->conv ? 4 : 2, c->conv ? wd : bd, c->seed);
+	}
+	static const int64_t pads[4] = { 1, 1, 1, 1 };
+	struct sinan_attr pa = SINAN_ATTR_IS("pads", 4, pads);
+	sinan_tensor_t y = c->conv ? sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, w, b }, 1, &pa) :
+		sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ x, w },
+							   0, NULL), b }, 0, NULL);
+	if (c->relu)
+		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);
+	if (!y || sinan_graph_output(g, y, "y"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+static void precision_int8(void **state)
+{
+	(void)state;
+	/* QDQ models: the integer products compute exactly what the model's
+	 * dequantized float arithmetic does (up to fp32 rounding) */
+	for (int conv = 0; conv < 2; conv++) {
+		struct i8case c = { .conv = conv, .qdq = true, .relu = conv, .seed = 40 };
+		t_expect_op = conv ? "sinan:ConvInteger" : "MatMulInteger";
+		t_check_prec(b_i8, &c, conv ? "QDQ Conv int8" : "QDQ MatMul int8", 41, SINAN_PRECISION_INT8, 1e-4, 1e-4);
+	}
+	/* float models with a calibration file: x in [-2, 2) quantized with scale 2/127 and
+	 * weights per channel. The error is quantization noise: std ~0.04 (MatMul, K = 96)
+	 * and ~0.05 (Conv, K = 216) against outputs of std ~6.5 and ~10; the bound 0.3 is
+	 * ~6 sigma. A wrong scale or zero point is off by the outputs' magnitude. */
+	char path[] = "/tmp/sinan-cal-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f, "# name scale [zero_point]\nx %.9g 0\n", 2.0 / 127);
+	fclose(f);
+	t_calibration = path;
+	for (int conv = 0; conv < 2; conv++) {
+		struct i8case c = { .conv = conv, .relu = !conv, .seed = 50 };
+		t_expect_op = conv ? "sinan:ConvInteger" : "MatMulInteger";
+		t_check_prec(b_i8, &c, conv ? "calibrated Conv int8" : "calibrated MatMul int8", 51, SINAN_PRECISION_INT8,
+			     0, 0.3);
+	}
+	t_calibration = NULL;
+	t_expect_op = NULL;
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +528,7 @@ int main(void)
 		cmocka_unit_test(softmax),
 		cmocka_unit_test(movement),
 		cmocka_unit_test(integer_products),
+		cmocka_unit_test(precision_int8),
 	};
 	return cmocka_run_group_tests_name("compiler-nn", tests, t_dev_setup, t_dev_teardown);
 }
