@@ -63,6 +63,7 @@ include mk/vm.mk
 include mk/test.mk
 -include $(sort $(wildcard mk/area-*.mk))
 include mk/fuzz.mk
+include mk/lint.mk
 
 .PHONY: all
 all: user firmware modules qemu

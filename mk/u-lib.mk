@@ -14,8 +14,9 @@ LIBSINAN_OBJS = $(call objs,$(LIBSINAN_SRCS) $(EMU_SRCS))
 LIBSINAN_SO := $(O)/lib/libsinan.so
 LIBSINAN_A := $(O)/lib/libsinan.a
 LIBSINAN_PC := $(O)/pkgconfig/sinan.pc
-LIBSINAN_LDLIBS := $(shell pkg-config --libs libdrm libelf) -lz -ldl -pthread
-LIBSINAN_DEPS_PC := libdrm libelf zlib
+# += : areas (compiler) add their libraries before this fragment is read
+LIBSINAN_LDLIBS += $(shell pkg-config --libs libdrm libelf) -lz -ldl -lm -pthread
+LIBSINAN_DEPS_PC += libdrm libelf zlib
 
 # The device model goes into a shared library too.
 CFLAGS_emu/core += -fPIC

@@ -80,6 +80,12 @@
 #define SINAN_CAP_DEBUG_REGS		SINAN_BIT(4)	/* fault-injection page present */
 #define SINAN_CAP_ECC			SINAN_BIT(5)
 
+/* Version registers: major[31:16] minor[15:0] (FW_VERSION: see below). */
+#define SINAN_REG_HW_VERSION_MAJOR_MASK		0xffff0000ULL
+#define SINAN_REG_HW_VERSION_MINOR_MASK		0x0000ffffULL
+#define SINAN_REG_ISA_VERSION_MAJOR_MASK	0xffff0000ULL
+#define SINAN_REG_ISA_VERSION_MINOR_MASK	0x0000ffffULL
+
 #define SINAN_REG_CUBE_SHAPE_M_MASK	0x000000ffULL
 #define SINAN_REG_CUBE_SHAPE_N_MASK	0x0000ff00ULL
 #define SINAN_REG_CUBE_SHAPE_K_MASK	0x00ff0000ULL
@@ -156,6 +162,12 @@
 #define SINAN_REG_MBOX_STATUS		0x2054	/* RO: SINAN_MBOX_ST_* */
 #define SINAN_REG_MBOX_RESP(i)		(0x2058 + 4 * (i))	/* RO, i < 4 */
 
+#define SINAN_REG_FW_VERSION_MAJOR_MASK		0xffff0000ULL
+#define SINAN_REG_FW_VERSION_MINOR_MASK		0x0000ff00ULL
+#define SINAN_REG_FW_VERSION_PATCH_MASK		0x000000ffULL
+#define SINAN_REG_FW_API_VERSION_MAJOR_MASK	0xffff0000ULL
+#define SINAN_REG_FW_API_VERSION_MINOR_MASK	0x0000ffffULL
+
 #define SINAN_MBOX_CMD_PING		1	/* resp0 = arg0 + 1 */
 #define SINAN_MBOX_CMD_GET_INFO		2	/* resp0..3 = fw version, api, features, boot count */
 #define SINAN_MBOX_CMD_SET_HB_PERIOD	3	/* arg0 = heartbeat period in microseconds */
@@ -201,7 +213,7 @@
 #define SINAN_Q_ERROR			0x28	/* RO: SINAN_ERR_* of the stopping error */
 #define SINAN_Q_ERR_PKT			0x2c	/* RO: index of the failing packet in its buffer */
 #define SINAN_Q_FAULT_ADDR		0x30	/* 64-bit RO: faulting VA */
-#define SINAN_Q_FAULT_INFO		0x38	/* RO: SINAN_FAULT_* access[3:0] unit[15:8] */
+#define SINAN_Q_FAULT_INFO		0x38	/* RO: SINAN_FAULT_* access[3:0] unit[15:8] detail[31:16] */
 #define SINAN_Q_WATCHDOG		0x3c	/* RW: max modeled kilocycles per packet, 0 = off */
 #define SINAN_Q_HEAD			0x40	/* RO: ring bytes consumed (free-running) */
 #define SINAN_Q_TAIL			0x44	/* RO: last doorbell value */
@@ -222,6 +234,7 @@
 
 #define SINAN_FAULT_ACCESS_MASK		0x0000000fULL
 #define SINAN_FAULT_UNIT_MASK		0x0000ff00ULL
+#define SINAN_FAULT_DETAIL_MASK		0xffff0000ULL	/* AI cores: SINAN_CORE_DETAIL() (sinan_isa.h) */
 #define SINAN_FAULT_READ		0
 #define SINAN_FAULT_WRITE		1
 #define SINAN_FAULT_FETCH		2	/* packet or program fetch */

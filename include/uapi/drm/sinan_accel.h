@@ -350,6 +350,24 @@ struct drm_sinan_wait {
 	__s32 status;
 };
 
+/*
+ * Queue errors (drm_sinan_queue_status.error): the hardware's error codes
+ * (SINAN_ERR_* in docs/hw-spec.md, same values), then the driver's own.
+ */
+#define DRM_SINAN_QUEUE_ERR_NONE		0
+#define DRM_SINAN_QUEUE_ERR_BAD_PACKET		1	/* unknown opcode, reserved bits set */
+#define DRM_SINAN_QUEUE_ERR_MMU_FAULT		2	/* translation or permission fault */
+#define DRM_SINAN_QUEUE_ERR_DMA			3	/* host memory access failed */
+#define DRM_SINAN_QUEUE_ERR_ILLEGAL_INSTR	4	/* AI core trapped */
+#define DRM_SINAN_QUEUE_ERR_WATCHDOG		5	/* a packet exceeded the hardware watchdog */
+#define DRM_SINAN_QUEUE_ERR_ECC			6	/* uncorrectable device-memory error */
+#define DRM_SINAN_QUEUE_ERR_ABORTED		7	/* firmware crash or reset */
+#define DRM_SINAN_QUEUE_ERR_BAD_RING		8
+#define DRM_SINAN_QUEUE_ERR_ALIGN		9	/* misaligned address or size */
+#define DRM_SINAN_QUEUE_ERR_CORE_BOUNDS		10	/* AI core access outside a local buffer */
+#define DRM_SINAN_QUEUE_ERR_SYNC_HAZARD		11	/* pipes raced on a buffer */
+#define DRM_SINAN_QUEUE_ERR_TIMEOUT		0x100	/* a job ran past the queue's timeout */
+
 /* Queue states (drm_sinan_queue_status.state). */
 #define DRM_SINAN_QUEUE_STATE_ACTIVE	0
 #define DRM_SINAN_QUEUE_STATE_BANNED	1	/* guilty of an error: no more submits */
@@ -360,8 +378,7 @@ struct drm_sinan_wait {
  * @flags: In. Must be 0.
  * @state: Out. DRM_SINAN_QUEUE_STATE_*.
  * @guilty: Out. 1 if one of this queue's jobs caused a reset or fault.
- * @error: Out. Hardware error code of the last failure (SINAN_ERR_* in
- *   docs/hw-spec.md), 0 if none.
+ * @error: Out. DRM_SINAN_QUEUE_ERR_* of the last failure, 0 if none.
  * @err_pkt: Out. Index of the failing packet in its command buffer.
  * @fault_addr: Out. Faulting device VA for an MMU fault.
  * @fault_info: Out. Access kind and unit of the fault (SINAN_FAULT_*).
