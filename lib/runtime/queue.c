@@ -154,6 +154,31 @@ static const char *hw_error_text(uint32_t hw)
 	return "the driver stopped the job";
 }
 
+const char *job_name(const struct pkt_desc *d, uint32_t n, char *buf, size_t len)
+{
+	static const struct { uint8_t op; const char *name; } verbs[] = {
+		{ SINAN_OP_COPY, "copy" }, { SINAN_OP_FILL, "fill" }, { SINAN_OP_BARRIER, "barrier" },
+		{ SINAN_OP_TIMESTAMP, "timestamp" },
+	};
+	size_t used = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (d[i].opcode == SINAN_OP_LAUNCH && d[i].what)
+			return d[i].what;
+	buf[0] = 0;
+	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++) {
+		for (uint32_t i = 0; i < n; i++) {
+			/* The trace's own timestamps do not name a job. */
+			if (d[i].opcode != verbs[v].op || (d[i].what && !strcmp(d[i].what, "trace timestamp")))
+				continue;
+			if (used + strlen(verbs[v].name) + 2 < len)
+				used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "+" : "", verbs[v].name);
+			break;
+		}
+	}
+	return buf[0] ? buf : "job";
+}
+
 /* Job @j of @q failed with fence status @fs: make it the queue's sticky error. */
 static void job_failed_locked(struct sinan_queue *q, struct job *j, int fs, const struct drm_sinan_queue_status *qs)
 {
@@ -527,13 +552,7 @@ static sinan_status queue_flush(struct sinan_queue *q, struct sem_dep *signals, 
 	j->own_desc = true;
 	j->cmd_va = j->cmd->bo->va + j->cmd->offset;
 	j->cmd_bytes = j->ndesc * SINAN_PKT_SIZE;
-	j->name = "job";
-	for (uint32_t i = 0; i < r->npkts; i++) {
-		if (r->desc[i].opcode == SINAN_OP_LAUNCH) {
-			j->name = r->desc[i].what;
-			break;
-		}
-	}
+	j->name = job_name(r->desc, r->npkts, j->name_buf, sizeof(j->name_buf));
 	/* The job takes over the recording's references. */
 	j->refs = r->refs;
 	memset(&r->refs, 0, sizeof(r->refs));
