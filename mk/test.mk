@@ -45,3 +45,9 @@ check-guest: user modules firmware $(VM_DEPS)
 			$$(for t in $$tests; do echo --bin $$t; done) \
 			--bin $(TOP)/scripts/guest-run-tests.sh -- $(TOP)/scripts/guest-run-tests.sh $$tests; \
 	done; fi
+
+# Kernel code review standard (mk/lint.mk): checkpatch --strict, sparse, W=1.
+.PHONY: check-lint
+CHECK_SUITES += check-lint
+check-lint:
+	$(Q)$(RUN_TEST) lint $(MAKE) --no-print-directory lint
