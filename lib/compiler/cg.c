@@ -70,6 +70,11 @@ int cc_dev_type(int dt)
 	}
 }
 
+uint64_t cg_mac_rate(int dt)
+{
+	return dt == SINAN_DT_INT8 ? 8192 : dt == SINAN_DT_FP32 ? 1024 : 4096;
+}
+
 uint64_t cg_fbits(double v)
 {
 	float f = (float)v;

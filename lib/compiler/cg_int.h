@@ -53,6 +53,7 @@ struct cc_kernel {
 	int node;		/* index of the op (cc_program.ops) */
 	/* analytical figures, for the performance report */
 	uint64_t macs;		/* cube multiply-accumulates */
+	int cube_dt;		/* their operand type (SINAN_DT_*) */
 	uint64_t bytes;		/* device-memory bytes moved (ideal) */
 };
 
@@ -72,6 +73,7 @@ struct cc_program {
 	int nops, opscap;
 	uint64_t scratch_bytes;		/* kernel scratch in device memory (shared, sequential) */
 	int int8_ops;			/* int8 mode: products moved to the int8 cube */
+	bool kernel_ops;		/* SINAN_MODEL_F_KERNEL_OPS: one op entry per kernel */
 };
 
 void cc_program_free(struct cc_program *p);
@@ -150,6 +152,9 @@ uint32_t cg_blocks(const struct cg *c, uint64_t items);
 
 /* fp32 bits of a value (for VSCALAR/VDUP scalars of float dtypes). */
 uint64_t cg_fbits(double v);
+/* The cube's MACs per core per cycle for operands of @dt (the cost model's block step:
+ * 16x16x16 fp16/bf16, 16x32x16 int8, fp32 at a quarter of fp16). */
+uint64_t cg_mac_rate(int dt);
 /* Scalar register value of @v for dtype @dt (SINAN_DT_*). */
 uint64_t cg_scalar_bits(int dt, double v);
 

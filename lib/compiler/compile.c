@@ -130,6 +130,7 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_
 	p->tgt = *tgt;
 	p->precision = precision;
 	p->int8_ops = int8_ops;
+	p->kernel_ops = (o->flags & SINAN_MODEL_F_KERNEL_OPS) != 0;
 	struct cg c = { .g = g, .p = p, .tgt = &p->tgt };
 	for (int i = 0; i < g->nnodes && !rc; i++) {
 		struct cc_node *n = g->nodes[i];

@@ -802,8 +802,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	}
 	sinan_asm_jmp(c->a, top);
 	sinan_asm_bind(c->a, end);
-	c->k->macs = (uint64_t)(p->N * p->G * P * p->Mg) * (uint64_t)(p->Cg * p->KH * p->KW) /
-		     (uint64_t)(p->transpose ? 1 : 1);
+	c->k->macs = (uint64_t)(p->N * p->G * P * p->Mg) * (uint64_t)(p->Cg * p->KH * p->KW);
+	c->k->cube_dt = cc_hw_dtype(p->x5->dtype);
 	c->k->bytes = cc_tensor_bytes(p->x5) + cc_tensor_bytes(p->y5) + p->wbytes;
 	rc = cg_end(c, cg_blocks(c, items));
 	if (rc)

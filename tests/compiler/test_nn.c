@@ -281,6 +281,36 @@ static void softmax(void **state)
 		}
 }
 
+/* ---- attention (fused, then run as two cube products and a softmax) ------------------------- */
+static sinan_graph_t b_attn(const void *p)
+{
+	(void)p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t qd[4] = { 2, 3, 17, 32 }, kd[4] = { 2, 3, 23, 32 }, vd[4] = { 2, 3, 23, 40 }, md[2] = { 17, 23 };
+	static const int64_t perm[4] = { 0, 1, 3, 2 };
+	struct sinan_attr pa = SINAN_ATTR_IS("perm", 4, perm), ax = SINAN_ATTR_I("axis", -1);
+	float sc = 0.17677669f;
+	sinan_tensor_t q = sinan_graph_input(g, "q", SINAN_TYPE_FLOAT, 4, qd);
+	sinan_tensor_t k = sinan_graph_input(g, "k", SINAN_TYPE_FLOAT, 4, kd);
+	sinan_tensor_t v = sinan_graph_input(g, "v", SINAN_TYPE_FLOAT, 4, vd);
+	sinan_tensor_t kt = sinan_graph_op(g, "Transpose", 1, &k, 1, &pa);
+	sinan_tensor_t s = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ q, kt }, 0, NULL);
+	s = sinan_graph_op(g, "Mul", 2, (sinan_tensor_t[]){ s, sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sc) },
+			   0, NULL);
+	s = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ s, t_const_rand(g, SINAN_TYPE_FLOAT, 2, md, 3) }, 0, NULL);
+	s = sinan_graph_op(g, "Softmax", 1, &s, 1, &ax);
+	sinan_tensor_t y = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ s, v }, 0, NULL);
+	if (!y || sinan_graph_output(g, y, "y"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+static void attention(void **state)
+{
+	(void)state;
+	t_check(b_attn, NULL, "attention", 91, 1e-4, 1e-5);
+}
+
 /* ---- data movement ----------------------------------------------------------------------- */
 static void movement(void **state)
 {
@@ -526,6 +556,7 @@ int main(void)
 		cmocka_unit_test(normalizations),
 		cmocka_unit_test(reductions),
 		cmocka_unit_test(softmax),
+		cmocka_unit_test(attention),
 		cmocka_unit_test(movement),
 		cmocka_unit_test(integer_products),
 		cmocka_unit_test(precision_int8),
