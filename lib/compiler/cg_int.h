@@ -206,6 +206,18 @@ int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct 
 		   int nv, const char *suffix);
 /* Fill all of @y with @value. */
 int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value);
+/*
+ * NC1HWC0 operands (pass_layout.c) seen with their stored shape: cc_views5()
+ * replaces every input/output of @n stored as 5HD by a view of shape
+ * [N, C1, H, W, C0] sharing its storage, saving the originals in @saved
+ * (CC_MAX_IO entries); cc_unviews5() puts them back. Returns whether any was.
+ */
+bool cc_views5(struct cc_graph *g, struct cc_node *n, struct cc_tensor **saved);
+void cc_unviews5(struct cc_node *n, struct cc_tensor *const *saved);
+
+/* x NCHW [N, C, HW] -> y NC1HWC0 (to), or back */
+int cc_emit_5hd(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to, int64_t N,
+		int64_t C, int64_t HW, int64_t c0, const char *suffix);
 
 /* Compile a graph (after import) for a target: passes, lowering, emission. */
 struct cc_copts {

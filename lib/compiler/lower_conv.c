@@ -44,6 +44,7 @@ struct convplan {
 	bool wres;			/* weights resident in L1 */
 	bool wdyn;			/* run-time weights: packed on the device */
 	bool integer;			/* sinan:ConvInteger: int8 in, int32 out, padding value */
+	bool out5;			/* the output is stored NC1HWC0: padding channels get zeros */
 	int64_t oes;			/* output element size */
 	struct cc_tensor *wsrc;		/* their source */
 	uint64_t wbytes, fbytes;	/* packed weights, largest band in L1 */
@@ -266,15 +267,34 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 	int dt = n->in[0]->dtype, ydt = n->out[0]->dtype;
 	int64_t xd[6] = { p->N, p->G, p->C1, p->H, p->W, p->c0 };
 	int64_t yd[6] = { p->N, p->G, p->M1, p->OH, p->OW, p->c0 };
-	p->x5 = cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 6, xd);
-	p->y5 = cc_tensor_new(g, cc_name_gen(g, "y5hd"), ydt, 6, yd);
+	/* NC1HWC0 input/output (pass_layout.c, group 1) are used as they are; else 5HD scratch */
+	bool in5 = n->in[0]->c0 != 0, out5 = n->out[0]->c0 != 0;
+	if ((in5 || out5) && (p->G != 1 || p->transpose || p->integer ||
+			      (in5 && n->in[0]->c0 != p->c0) || (out5 && n->out[0]->c0 != p->c0)))
+		return NERR(g, n, EINVAL, "internal: NC1HWC0 operands of a convolution that cannot take them");
+	p->x5 = in5 ? n->in[0] : cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 6, xd);
+	p->y5 = out5 ? n->out[0] : cc_tensor_new(g, cc_name_gen(g, "y5hd"), ydt, 6, yd);
 	if (!p->x5 || !p->y5)
 		return -g->err_code;
-	p->x5->dev_dtype = cc_dev_type(dt);
-	p->y5->dev_dtype = cc_dev_type(ydt);
-	/* the memory planner sees: x -> x5 -> y5 -> y inside this node */
+	if (!in5)
+		p->x5->dev_dtype = cc_dev_type(dt);
+	if (!out5)
+		p->y5->dev_dtype = cc_dev_type(ydt);
+	p->out5 = out5;
+	/* an NC1HWC0 output keeps zeros in its padding channels: the bias is padded to whole blocks */
+	if (out5 && n->nin > 2 && n->in[2]) {
+		const struct cc_tensor *b = n->in[2];
+		int64_t bd[1] = { p->M1 * p->c0 };
+		struct cc_tensor *pb = cc_const_new(g, b->name, b->dtype, 1, bd, NULL);
+		if (!pb)
+			return -g->err_code;
+		pb->dev_dtype = b->dev_dtype;
+		memcpy(pb->data, b->data, cc_tensor_bytes(b));
+		n->in[2] = pb;
+	}
+	/* the memory planner sees: x -> x5 -> y5 -> y inside this node (3 extra inputs, always) */
 	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * (size_t)(n->nin + 3));
-	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 3);
+	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 4);
 	if (!in || !out)
 		return cc_err(g, ENOMEM, "out of memory");
 	memcpy(in, n->in, sizeof(*in) * (size_t)n->nin);
@@ -282,25 +302,24 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 	in[n->nin] = p->x5;
 	in[n->nin + 1] = p->y5;
 	in[n->nin + 2] = p->w;
+	int no = 1;
 	out[0] = n->out[0];
-	out[1] = p->x5;
-	out[2] = p->y5;
+	if (!in5) {
+		out[no++] = p->x5;
+		p->x5->producer = n;
+	}
+	if (!out5) {
+		out[no++] = p->y5;
+		p->y5->producer = n;
+	}
+	if (p->wdyn) {
+		out[no++] = p->w;
+		p->w->producer = n;
+	}
 	n->in = in;
 	n->nin += 3;
 	n->out = out;
-	n->nout = 3;
-	p->x5->producer = n;
-	p->y5->producer = n;
-	if (p->wdyn) {
-		struct cc_tensor **o4 = cc_arena_alloc(&g->arena, sizeof(*o4) * 4);
-		if (!o4)
-			return cc_err(g, ENOMEM, "out of memory");
-		memcpy(o4, out, sizeof(*o4) * 3);
-		o4[3] = p->w;
-		n->out = o4;
-		n->nout = 4;
-		p->w->producer = n;
-	}
+	n->nout = no;
 	n->priv = p;
 	return 0;
 }
@@ -429,11 +448,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 
 	if (!p)
 		return NERR(g, n, EINVAL, "internal: convolution not planned");
-	/* 1. x -> x5: zeros (channel padding, upsampling holes), then the channels */
-	rc = cc_emit_fill(c, n, p->x5, 0);
+	/* 1. x -> x5: zeros (channel padding, upsampling holes), then the channels;
+	 * nothing when x is stored NC1HWC0 already */
+	rc = p->x5 == x ? 0 : cc_emit_fill(c, n, p->x5, 0);
 	if (rc)
 		return rc;
-	{
+	if (p->x5 != x) {
 		struct view v, vin[2];
 		int nvin = 0;
 		memset(&v, 0, sizeof(v));
@@ -716,7 +736,15 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.rows);
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * oes)));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
-		/* bias row for channels [grp * Mg + m0, + nl) */
+		/* epilogue columns: nl, or whole C0 blocks for an NC1HWC0 output (the padding channels
+		 * get zeros: L0C holds zeros there, the bias is padded); R.len is free after the K loop */
+		unsigned int ncr = R.nl;
+		if (p->out5) {
+			ncr = R.len;
+			cg_alu(c, SINAN_ALU_ADD, ncr, R.nl, CG_I((uint64_t)(p->c0 - 1)));
+			cg_alu(c, SINAN_ALU_AND, ncr, ncr, CG_I(~(uint64_t)(p->c0 - 1)));
+		}
+		/* bias row for channels [grp * Mg + m0, + ncr) */
 		if (bias) {
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 			cg_ldarg(c, R.t0, ab_);
@@ -725,17 +753,17 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			int bes = esz(cc_hw_dtype(bias->dtype));
 			cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)bes));
 			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
-			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nl, CG_I((uint64_t)bes));
+			cg_alu(c, SINAN_ALU_MUL, R.t1, ncr, CG_I((uint64_t)bes));
 			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(L.bias + (uint32_t)p4), CG_R(R.t0), CG_I(1), CG_R(R.t1),
 			       CG_I(0), CG_I(0));
 			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
 			cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
 			if (bes == 4)
-				cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(R.nl),
+				cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(ncr),
 				       CG_I(1), 0, 0);
 			else
 				cg_vcvt(c, (unsigned int)cc_hw_dtype(bias->dtype), SINAN_DT_FP32, SINAN_RND_EVEN, 0,
-					CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(R.nl), CG_I(1), 0, 0);
+					CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(ncr), CG_I(1), 0, 0);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 		}
 		/* epilogue in row chunks of rcr positions */
@@ -760,12 +788,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res), CG_R(R.t0), CG_R(rows),
 					CG_R(R.nl), CG_I((uint64_t)p4), CG_R(R.t1));
 			else
-				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(R.nl),
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(ncr),
 					CG_I((uint64_t)p4), CG_R(R.t1));
 			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
-			struct cg_v res = CG_I(L.res), nn = CG_R(R.nl), rr = CG_R(rows);
+			struct cg_v res = CG_I(L.res), nn = CG_R(ncr), rr = CG_R(rows);
 			if (bias)
 				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, CG_I(L.bias), nn, rr, (uint64_t)p4,
 					(uint64_t)p4, 0);
@@ -809,6 +837,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	if (rc)
 		return rc;
 	/* 3. y5 -> y (NCHW): y[n][g*Mg + m1*c0 + c][oh][ow] = y5[n][g][m1][oh][ow][c], full blocks then the rest */
+	if (p->y5 == y)
+		return 0;
 	int64_t full = p->Mg / p->c0, part = p->Mg % p->c0;
 	struct view vout[2];
 	int nvout = 0;

@@ -210,7 +210,7 @@ int cc_emit_copy(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc
 int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value)
 {
 	int dt = cc_hw_dtype(y->dtype), es = esz(dt);
-	uint64_t total = cc_tensor_elems(y) * (uint64_t)es;
+	uint64_t total = cc_dev_bytes(y);
 	uint64_t chunk = CC_MIN((uint64_t)(c->tgt->ub / 2) & ~31ULL, CC_ALIGN(total, 32));
 	int rc = cg_begin(c, n->op, "fill");
 	if (rc)
@@ -238,6 +238,47 @@ int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double va
 	return cg_end(c, cg_blocks(c, items));
 }
 
+/* NCHW x [N, C, HW] <-> NC1HWC0 y (to) or back: zeros in the padding channels, then the channels */
+int cc_emit_5hd(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to, int64_t N,
+		int64_t C, int64_t HW, int64_t c0, const char *suffix)
+{
+	int64_t full = C / c0, part = C % c0, C1 = CC_DIV_UP(C, c0);
+	struct view vs[2];
+	int nv = 0, rc;
+
+	if (to && part) {
+		rc = cc_emit_fill(c, n, y, 0);
+		if (rc)
+			return rc;
+	}
+	for (int k = 0; k < 2; k++) {
+		int64_t nc1 = k ? (part ? 1 : 0) : full, ncc = k ? part : c0;
+		if (!nc1)
+			continue;
+		struct view *v = &vs[nv++];
+		memset(v, 0, sizeof(*v));
+		v->rank = 4;
+		int64_t nchw[4] = { C * HW, c0 * HW, 1, HW }, hd[4] = { C1 * HW * c0, HW * c0, c0, 1 };
+		if (to) {	/* output order n, c1, hw, c */
+			int64_t d[4] = { N, nc1, HW, ncc };
+			memcpy(v->d, d, sizeof(d));
+			memcpy(v->si, nchw, sizeof(nchw));
+			memcpy(v->so, hd, sizeof(hd));
+			v->ioff = k ? full * c0 * HW : 0;
+			v->ooff = k ? full * HW * c0 : 0;
+		} else {	/* output order n, c1, c, hw */
+			int64_t d[4] = { N, nc1, ncc, HW };
+			int64_t si[4] = { C1 * HW * c0, HW * c0, 1, c0 }, so[4] = { C * HW, c0 * HW, HW, 1 };
+			memcpy(v->d, d, sizeof(d));
+			memcpy(v->si, si, sizeof(si));
+			memcpy(v->so, so, sizeof(so));
+			v->ioff = k ? full * HW * c0 : 0;
+			v->ooff = k ? full * c0 * HW : 0;
+		}
+	}
+	return cc_emit_copies(c, n, x, y, vs, nv, suffix);
+}
+
 /* ---- ops as views ------------------------------------------------------------------------------ */
 static void dense(struct view *v, int rank, const int64_t *dims)
 {
@@ -254,6 +295,8 @@ static const char *const move_ops[] = { "Transpose", "Slice", "Concat", "Split",
 
 bool cc_is_move(const struct cc_node *n)
 {
+	if (!strcmp(n->domain, "sinan"))
+		return !strcmp(n->op, "To5HD") || !strcmp(n->op, "From5HD");
 	if (n->domain[0])
 		return false;
 	for (size_t i = 0; i < CC_ARRAY_SIZE(move_ops); i++)
@@ -285,6 +328,14 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 	struct view v;
 	const char *op = n->op;
 
+	if (!strcmp(n->domain, "sinan")) {	/* To5HD / From5HD */
+		bool to = !strcmp(op, "To5HD");
+		const struct cc_tensor *t5 = to ? y : x;
+		if (x->rank != 4 || !t5->c0)
+			return NERR(g, n, EINVAL, "internal: layout conversion of a tensor without NC1HWC0 storage");
+		return cc_emit_5hd(c, n, x, y, to, x->dims[0], x->dims[1], x->dims[2] * x->dims[3], t5->c0,
+				   to ? "to5hd" : "from5hd");
+	}
 	if (!strcmp(op, "Transpose")) {
 		int64_t p[CC_MAX_RANK], xs[CC_MAX_RANK];
 		int np = cc_attr_ints(n, "perm", p, CC_MAX_RANK);

@@ -188,6 +188,57 @@ static void conv_transpose(void **state)
 	check(&c, 1e-4, 1e-5);
 }
 
+/* A ResNet-like chain: the activations stay NC1HWC0 between the ops (pass_layout.c), with
+ * channel counts that are not multiples of C0 (zero padding channels). */
+struct chain {
+	int64_t c, m;
+	bool bn;
+};
+
+static sinan_graph_t b_chain(const void *p)
+{
+	const struct chain *a = p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[4] = { 2, a->c, 12, 11 }, w1[4] = { a->c, a->c, 3, 3 }, w2[4] = { a->m, a->c, 1, 1 };
+	int64_t cd[1] = { a->c }, md[1] = { a->m }, sd[3] = { a->c, 1, 1 };
+	static const int64_t p1[4] = { 1, 1, 1, 1 }, k3[2] = { 3, 3 }, s2[2] = { 2, 2 };
+	struct sinan_attr pa = SINAN_ATTR_IS("pads", 4, p1);
+	struct sinan_attr pool[3] = { SINAN_ATTR_IS("kernel_shape", 2, k3), SINAN_ATTR_IS("strides", 2, s2),
+				      SINAN_ATTR_IS("pads", 4, p1) };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 4, xd);
+	sinan_tensor_t h = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, t_const_rand(g, SINAN_TYPE_FLOAT, 4, w1, 1),
+					  t_const_rand(g, SINAN_TYPE_FLOAT, 1, cd, 2) }, 1, &pa);
+	h = sinan_graph_op(g, "Relu", 1, &h, 0, NULL);
+	h = sinan_graph_op(g, "Conv", 2, (sinan_tensor_t[]){ h, t_const_rand(g, SINAN_TYPE_FLOAT, 4, w1, 3) }, 1, &pa);
+	if (a->bn)	/* a per-channel scale the fusion leaves as Mul */
+		h = sinan_graph_op(g, "Mul", 2, (sinan_tensor_t[]){ h, t_const_rand(g, SINAN_TYPE_FLOAT, 3, sd, 4) }, 0, NULL);
+	h = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ h, x }, 0, NULL);	/* residual */
+	h = sinan_graph_op(g, "Relu", 1, &h, 0, NULL);
+	sinan_tensor_t mid = h;
+	h = sinan_graph_op(g, "MaxPool", 1, &h, 3, pool);
+	h = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ h, t_const_rand(g, SINAN_TYPE_FLOAT, 4, w2, 5),
+				       t_const_rand(g, SINAN_TYPE_FLOAT, 1, md, 6) }, 0, NULL);
+	h = sinan_graph_op(g, "Sigmoid", 1, &h, 0, NULL);
+	sinan_tensor_t gp = sinan_graph_op(g, "GlobalAveragePool", 1, &h, 0, NULL);
+	if (!gp || sinan_graph_output(g, gp, "y") || sinan_graph_output(g, mid, "mid"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+static void conv_chain_5hd(void **state)
+{
+	(void)state;
+	static const struct chain cs[] = { { 20, 33, false }, { 16, 8, true }, { 5, 40, true } };
+	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
+		t_expect_op = "sinan:To5HD";	/* the layout pass kept NC1HWC0 between the ops */
+		t_check(b_chain, &cs[i], "conv chain", 100 + i, 1e-4, 1e-4);
+		/* fp16 storage of every activation and weight through two convolutions of K = 180 on
+		 * values of magnitude ~20: errors up to a few tenths (the same without the layout) */
+		t_check_prec(b_chain, &cs[i], "conv chain fp16", 100 + i, SINAN_PRECISION_FP16, 3e-2, 0.3);
+		t_expect_op = NULL;
+	}
+}
+
 /* ---- pooling ----------------------------------------------------------------------------- */
 static void pooling(void **state)
 {
@@ -546,12 +597,22 @@ static void precision_int8(void **state)
 	unlink(path);
 }
 
+/* tests that set the harness's expectations reset them even when they fail */
+static int reset_expect(void **state)
+{
+	(void)state;
+	t_expect_op = NULL;
+	t_calibration = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conv_shapes),
 		cmocka_unit_test(conv_runtime_weights_and_1d),
 		cmocka_unit_test(conv_transpose),
+		cmocka_unit_test_teardown(conv_chain_5hd, reset_expect),
 		cmocka_unit_test(pooling),
 		cmocka_unit_test(normalizations),
 		cmocka_unit_test(reductions),
@@ -559,7 +620,7 @@ int main(void)
 		cmocka_unit_test(attention),
 		cmocka_unit_test(movement),
 		cmocka_unit_test(integer_products),
-		cmocka_unit_test(precision_int8),
+		cmocka_unit_test_teardown(precision_int8, reset_expect),
 	};
 	return cmocka_run_group_tests_name("compiler-nn", tests, t_dev_setup, t_dev_teardown);
 }
