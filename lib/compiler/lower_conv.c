@@ -43,11 +43,16 @@ struct convplan {
 	int64_t band;			/* output rows per band */
 	bool wres;			/* weights resident in L1 */
 	bool wdyn;			/* run-time weights: packed on the device */
+	bool wdyn_hint;			/* (known before tiling) */
 	bool integer;			/* sinan:ConvInteger: int8 in, int32 out, padding value */
 	bool out5;			/* the output is stored NC1HWC0: padding channels get zeros */
 	int64_t oes;			/* output element size */
 	struct cc_tensor *wsrc;		/* their source */
 	uint64_t wbytes, fbytes;	/* packed weights, largest band in L1 */
+	bool dbl;			/* two band buffers: the next band loads during this one */
+	bool wslice;			/* weights too big for L1: items ordered by channel tile, whose
+					 * slice of the weights stays in L1 while the images go by */
+	uint64_t sbytes;		/* bytes of one slice (K x tn, packed) */
 };
 
 static int esz(int dt)
@@ -158,6 +163,36 @@ int cc_conv_supported(struct cc_graph *g, struct cc_node *n, int precision)
 }
 
 /* ---- planning and packing ------------------------------------------------------------------------ */
+/* Bands of output rows whose input rows fit @avail bytes of L1, twice if possible (the next band
+ * loads while this one is used). */
+static bool bands(struct convplan *p, uint64_t avail)
+{
+	int64_t row_bytes = p->C1 * p->W * 32;
+	for (int nb = 2; nb >= 1; nb--) {
+		uint64_t room = avail / (uint64_t)nb / 512 * 512;
+		p->band = p->OH;
+		while (p->band > 1) {
+			int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
+			if ((uint64_t)(CC_MIN(rows, p->H) * row_bytes) <= room)
+				break;
+			p->band = (p->band + 1) / 2;
+		}
+		int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
+		p->fbytes = (uint64_t)(CC_MIN(rows, p->H) * row_bytes);
+		p->dbl = nb == 2;
+		if (p->fbytes <= room)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Tiles: tm positions x tn channels per item (L0C holds two such fp32 tiles), K chunks of tk
+ * (four slots in L0A/L0B). The weights stay in L1 if they fit half of it (wres); else, with
+ * one group, the channel tiles narrow until one slice (K x tn) fits three quarters of L1 and
+ * the items go slice by slice (wslice), each core keeping its slice; else they stream from
+ * device memory chunk by chunk. The rest of L1 holds feature-map bands.
+ */
 static bool tiles(struct convplan *p, const struct cc_target *t)
 {
 	int64_t es = p->es, cap = es == 4 ? 128 : 256;
@@ -168,31 +203,32 @@ static bool tiles(struct convplan *p, const struct cc_target *t)
 	p->tn = CC_MIN(CC_ALIGN(p->Mg, 16), cap);
 	while (p->tm * p->tn * 4 > (int64_t)t->l0c / 2)
 		p->tn > 16 ? (p->tn /= 2) : (p->tm /= 2);
-	int64_t tk = CC_ALIGN(p->K, p->c0);
-	while (tk > p->c0 && (p->tm * tk * es > (int64_t)t->l0a / ns || tk * p->tn * es > (int64_t)t->l0b / ns))
-		tk = CC_ALIGN(tk / 2, p->c0);
-	p->tk = tk;
-	p->KC = CC_DIV_UP(p->K, tk);
-	p->NT = CC_DIV_UP(p->Mg, p->tn);
-	/* packed weights of every group */
-	int64_t per_group = 0;
-	for (int64_t nt = 0; nt < p->NT; nt++)
-		per_group += p->KC * tk * CC_ALIGN(CC_MIN(p->tn, p->Mg - nt * p->tn), 16);
-	p->wbytes = (uint64_t)(per_group * p->G * es);
-	p->wres = p->wbytes <= t->l1 / 2;
-	uint64_t avail = t->l1 - (p->wres ? CC_ALIGN(p->wbytes, 512) : 0);
-	/* band of output rows whose input rows fit the rest of L1 */
-	int64_t row_bytes = p->C1 * p->W * 32;
-	p->band = p->OH;
-	while (p->band > 1) {
-		int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
-		if ((uint64_t)(CC_MIN(rows, p->H) * row_bytes) <= avail)
+	for (;;) {
+		int64_t tk = CC_ALIGN(p->K, p->c0);
+		while (tk > p->c0 && (p->tm * tk * es > (int64_t)t->l0a / ns || tk * p->tn * es > (int64_t)t->l0b / ns))
+			tk = CC_ALIGN(tk / 2, p->c0);
+		p->tk = tk;
+		p->KC = CC_DIV_UP(p->K, tk);
+		p->NT = CC_DIV_UP(p->Mg, p->tn);
+		/* packed weights of every group */
+		int64_t per_group = 0;
+		for (int64_t nt = 0; nt < p->NT; nt++)
+			per_group += p->KC * tk * CC_ALIGN(CC_MIN(p->tn, p->Mg - nt * p->tn), 16);
+		p->wbytes = (uint64_t)(per_group * p->G * es);
+		p->wres = p->wbytes <= t->l1 / 2;
+		p->sbytes = (uint64_t)(p->KC * tk * p->tn * es);
+		bool sliceable = !p->wres && p->G == 1 && !p->wdyn_hint;
+		p->wslice = sliceable && p->sbytes <= t->l1 / 4 * 3;
+		uint64_t avail = t->l1 - (p->wres ? CC_ALIGN(p->wbytes, 512) : p->wslice ? CC_ALIGN(p->sbytes, 512) : 0);
+		if ((!sliceable || p->wslice) && bands(p, avail))
+			return true;
+		if (!sliceable || p->tn <= 16)
 			break;
-		p->band = (p->band + 1) / 2;
+		p->tn /= 2;
 	}
-	int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
-	p->fbytes = (uint64_t)(CC_MIN(rows, p->H) * row_bytes);
-	return p->fbytes <= avail;
+	/* stream the weights */
+	p->wres = p->wslice = false;
+	return bands(p, t->l1);
 }
 
 /* Conv weight W'[m][c][kh][kw] of the (forward) convolution, group @g. */
@@ -250,6 +286,7 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		return cc_err(g, ENOMEM, "out of memory");
 	if (geometry(g, n, p))
 		return -g->err_code;
+	p->wdyn_hint = !n->in[1]->data;
 	if (!tiles(p, t))
 		return NERR(g, n, ENOTSUP, "feature map rows do not fit L1");
 	if (n->in[1]->data) {
@@ -326,12 +363,12 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 
 /* ---- emission ------------------------------------------------------------------------------------- */
 struct crg {
-	unsigned int it, hi, img, grp, bnd, nt, p0, pl, m0, nl, k0, kl, t0, t1, woff, yoff, cnt, rows, r0,
+	unsigned int it, hi, img, grp, bnd, nt, p0, pl, wcur, nl, k0, kl, t0, t1, woff, yoff, cnt, rows, r0,
 		     cur, len;
 };
 
 struct clay {
-	uint32_t wl1, fmap;		/* L1 */
+	uint32_t wl1, fmap, fsz;	/* L1: weights, band buffer(s) of fsz bytes */
 	uint32_t l0a[4], l0b[4], l0c[2];
 	uint32_t res, tmp, bias, out[2];
 	int cur;
@@ -371,6 +408,121 @@ static void band_cfg(struct cg *c, const struct convplan *p, const struct crg *R
 	sinan_asm_setcfg(c->a, SINAN_CFG_FMAP, 27);
 }
 
+/* Emit @body(b) for b = the low bit of register @r (two copies, a branch): flag ids must be immediates. */
+#define BY_PARITY(c, r, body)								\
+	do {										\
+		int odd_ = sinan_asm_label((c)->a), end_ = sinan_asm_label((c)->a);	\
+		cg_alu(c, SINAN_ALU_AND, 28, r, CG_I(1));				\
+		sinan_asm_br((c)->a, SINAN_BR_NE, 28, 0, odd_);			\
+		{ const unsigned int b = 0; body; }					\
+		sinan_asm_jmp((c)->a, end_);						\
+		sinan_asm_bind((c)->a, odd_);						\
+		{ const unsigned int b = 1; body; }					\
+		sinan_asm_bind((c)->a, end_);						\
+	} while (0)
+
+/* MOV band @bid (rows [ihs, ihs + hb) of image-group bid / nbands) into its L1 buffer (bid & 1 with two). */
+static void load_band(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int ax,
+		      unsigned int bid, unsigned int ihs, unsigned int hb, int64_t nbands, unsigned int tmp)
+{
+	/* src = x5 + ((bid / nbands) * C1 * H + ihs) * W * 32; nburst C1, burst hb*W*32, ss H*W*32 */
+	cg_ldarg(c, R->t0, ax);
+	cg_alu(c, SINAN_ALU_DIVU, R->t1, bid, CG_I((uint64_t)nbands));
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(p->C1 * p->H)));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, ihs);
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(p->W * 32)));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+	cg_alu(c, SINAN_ALU_MUL, tmp, hb, CG_I((uint64_t)(p->W * 32)));
+	/* dst = fmap + (bid & 1) * fsz */
+	cg_alu(c, SINAN_ALU_AND, R->t1, bid, CG_I(p->dbl ? 1 : 0));
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I(L->fsz));
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->fmap));
+	cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_I((uint64_t)p->C1), CG_R(tmp),
+	       CG_I((uint64_t)(p->H * p->W * 32)), CG_R(tmp));
+}
+
+/*
+ * The feature-map band of this item (id r0 = image-group * nbands + band, rows ihs/hb) into L1.
+ * One buffer: load it when the band changes and wait. Two buffers (band b in buffer b & 1;
+ * flags MTE2->MTE1 6+b "band loaded", MTE1->MTE2 6+b "buffer free", primed free): a core's
+ * items are contiguous, so its bands come in order; the band after the current one is
+ * loaded as soon as the current one is in place, and is waited for when reached.
+ */
+static void emit_band(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int ax,
+		      unsigned int ihs, unsigned int hb, int64_t items_per_band, int64_t nbands)
+{
+	int same = sinan_asm_label(c->a), fresh = sinan_asm_label(c->a), next = sinan_asm_label(c->a);
+
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->r0, R->cur, same);
+	if (!p->dbl) {
+		int first = sinan_asm_label(c->a);
+		cg_li(c, R->t0, UINT64_MAX);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
+		sinan_asm_bind(c->a, first);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->r0, 0);
+		load_band(c, p, R, L, ax, R->r0, ihs, hb, nbands, R->len);
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
+		sinan_asm_bind(c->a, same);
+		return;
+	}
+	cg_li(c, R->t0, UINT64_MAX);
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, fresh);
+	/* leaving band cur: its buffer is free once its IMG2COLs are done */
+	BY_PARITY(c, R->cur, cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6 + b));
+	cg_alu(c, SINAN_ALU_ADD, R->t0, R->cur, CG_I(1));
+	sinan_asm_br(c->a, SINAN_BR_NE, R->r0, R->t0, fresh);
+	/* the next band, loading since the current one arrived */
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->r0, 0);
+	BY_PARITY(c, R->r0, cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	sinan_asm_jmp(c->a, next);
+	sinan_asm_bind(c->a, fresh);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->r0, 0);
+	BY_PARITY(c, R->r0, cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6 + b));
+	load_band(c, p, R, L, ax, R->r0, ihs, hb, nbands, R->len);
+	BY_PARITY(c, R->r0, cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	BY_PARITY(c, R->r0, cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	sinan_asm_bind(c->a, next);
+	/* prefetch band r0 + 1 if this core has items of it: its first item < hi (items of a band
+	 * are consecutive: (r0 + 1) * items_per_band, or with weight slices (nt * bands +
+	 * r0 + 1) * items_per_band while r0 + 1 < bands) */
+	cg_alu(c, SINAN_ALU_ADD, R->cnt, R->r0, CG_I(1));
+	if (p->wslice) {
+		int64_t bands = p->N * nbands;
+		cg_li(c, R->t0, (uint64_t)bands);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->cnt, R->t0, same);
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->nt, CG_I((uint64_t)bands));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->cnt);
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)items_per_band));
+	} else {
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->cnt, CG_I((uint64_t)items_per_band));
+	}
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, R->hi, same);
+	{
+		/* its rows: bnd' = cnt % nbands; ih0 = bnd' * band * SH - pt; ih1 likewise (band_cfg) */
+		unsigned int i0 = R->k0, h1 = R->kl;	/* this band's rows are no longer needed */
+		cg_alu(c, SINAN_ALU_REMU, R->t0, R->cnt, CG_I((uint64_t)nbands));
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->band));
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t0, CG_I((uint64_t)p->band));
+		cg_alu(c, SINAN_ALU_MINU, R->t1, R->t1, CG_I((uint64_t)p->OH));
+		cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I(1));
+		cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)p->SH));
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I((uint64_t)((p->KH - 1) * p->DH + 1)));
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->SH));
+		cg_alu(c, SINAN_ALU_SUB, R->t0, R->t0, CG_I((uint64_t)p->pt));
+		cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I((uint64_t)p->pt));
+		sinan_asm_alu(c->a, SINAN_ALU_MAX, i0, R->t0, 0);
+		cg_alu(c, SINAN_ALU_MIN, h1, R->t1, CG_I((uint64_t)p->H));
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, h1, h1, i0);
+		BY_PARITY(c, R->cnt, cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6 + b));
+		load_band(c, p, R, L, ax, R->cnt, i0, h1, nbands, R->yoff);
+		BY_PARITY(c, R->cnt, cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	}
+	sinan_asm_bind(c->a, same);
+}
+
 static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int s,
 		       bool acc)
 {
@@ -380,7 +532,7 @@ static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg 
 	cg_li(c, 26, (uint64_t)p->K);
 	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->kl, 26, R->k0);
 	cg_alu(c, SINAN_ALU_MINU, R->kl, R->kl, CG_I((uint64_t)p->tk));
-	if (!p->wres) {	/* weight image straight from device memory into L0B */
+	if (!(p->wres || p->wslice)) {	/* weight image straight from device memory into L0B */
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
 		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->woff), CG_I(1), CG_R(R->len), CG_I(0),
 		       CG_I(0));
@@ -388,20 +540,20 @@ static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg 
 	}
 	/* MTE1: IMG2COL (positions [p0 - bandp0, +pl) x K columns [k0, +kl)); weights L1 -> L0B */
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
-	cg_img2col(c, (unsigned int)dt, CG_I(L->l0a[s]), CG_I(L->fmap), CG_R(R->t1), CG_R(R->pl), CG_R(R->k0),
+	cg_img2col(c, (unsigned int)dt, CG_I(L->l0a[s]), CG_R(R->t0), CG_R(R->t1), CG_R(R->pl), CG_R(R->k0),
 		   CG_R(R->kl));
-	if (p->wres)
+	if ((p->wres || p->wslice))
 		cg_mov(c, SINAN_BUF_L1, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->woff), CG_I(1), CG_R(R->len), CG_I(0),
 		       CG_I(0));
 	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
 	/* M */
 	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
-	if (!p->wres)
+	if (!(p->wres || p->wslice))
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
 	cg_mmad(c, (unsigned int)dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[L->cur]), CG_I(L->l0a[s]),
 		CG_I(L->l0b[s]), CG_R(R->pl), CG_R(R->nl), CG_R(R->kl));
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
-	if (!p->wres)
+	if (!(p->wres || p->wslice))
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
 	cg_alu(c, SINAN_ALU_ADD, R->k0, R->k0, CG_I((uint64_t)p->tk));
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->woff, R->woff, R->len);
@@ -555,9 +707,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	memset(&L, 0, sizeof(L));
 	const struct cc_target *t = c->tgt;
 	int64_t es = p->es;
-	uint32_t wl1 = p->wres ? (uint32_t)CC_ALIGN(p->wbytes, 512) : 0;
+	uint32_t wl1 = p->wres ? (uint32_t)CC_ALIGN(p->wbytes, 512) : p->wslice ? (uint32_t)CC_ALIGN(p->sbytes, 512) : 0;
 	L.wl1 = 0;
 	L.fmap = wl1;
+	L.fsz = (uint32_t)CC_ALIGN(p->fbytes, 512);
 	uint32_t a0 = (uint32_t)CC_ALIGN(p->tm * p->tk * es, SINAN_ALIGN_L0AB);
 	uint32_t b0 = (uint32_t)CC_ALIGN(p->tk * CC_ALIGN(p->tn, 16) * es, SINAN_ALIGN_L0AB);
 	for (int i = 0; i < 4; i++) {
@@ -628,23 +781,35 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 1);
+	if (p->dbl) {	/* both band buffers free */
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
+	}
 	if (bias)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 	cg_li(c, R.cur, UINT64_MAX);
+	cg_li(c, R.wcur, UINT64_MAX);
 	cg_block_range(c, R.it, R.hi, items);
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	for (int par = 0; par < 2; par++) {
 		L.cur = par;
 		sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
-		/* item -> img, grp, bnd, pt, nt */
+		/* item -> img, grp, bnd, pt, nt (nt fastest; slowest with weight slices) */
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.it, 0);
-		cg_li(c, 26, (uint64_t)p->NT);
-		sinan_asm_alu(c->a, SINAN_ALU_REMU, R.nt, R.t0, 26);
-		sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.t0, R.t0, 26);
+		if (!p->wslice) {
+			cg_li(c, 26, (uint64_t)p->NT);
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R.nt, R.t0, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.t0, R.t0, 26);
+		}
 		cg_li(c, 26, (uint64_t)PT);
 		sinan_asm_alu(c->a, SINAN_ALU_REMU, R.pl, R.t0, 26);	/* position tile */
 		sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.t0, R.t0, 26);
+		if (p->wslice) {	/* (G = 1) t0 = nt * N * nbands + band id */
+			cg_li(c, 26, (uint64_t)(p->N * nbands));
+			sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.nt, R.t0, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R.t0, R.t0, 26);
+		}
 		/* band id (img, grp, bnd) in t0 for the L1 reuse test */
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.r0, R.t0, 0);
 		cg_li(c, 26, (uint64_t)nbands);
@@ -664,48 +829,55 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.rows, R.pl, 0);	/* first position in the band */
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.pl, R.t1, 0);	/* positions in this tile */
 		/* channels: m0 = nt * tn; nl = min(tn, Mg - m0) */
-		cg_alu(c, SINAN_ALU_MUL, R.m0, R.nt, CG_I((uint64_t)p->tn));
+		cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));
 		cg_li(c, 26, (uint64_t)p->Mg);
-		sinan_asm_alu(c->a, SINAN_ALU_SUB, R.nl, 26, R.m0);
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, R.nl, 26, R.t1);
 		cg_alu(c, SINAN_ALU_MINU, R.nl, R.nl, CG_I((uint64_t)p->tn));
 		/* band geometry + load the band when it changes */
 		unsigned int ihs = R.k0, hb = R.kl;	/* free until the K loop */
 		band_cfg(c, p, &R, ihs, hb);
-		int same = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R.r0, R.cur, same);
-		cg_li(c, R.t0, UINT64_MAX);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R.cur, R.t0, first);
-		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
-		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
-		sinan_asm_bind(c->a, first);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.cur, R.r0, 0);
-		/* src = x5 + ((img * G + grp) * C1 * H + ihs) * W * 32; nburst C1, burst hb*W*32, ss H*W*32 */
-		cg_ldarg(c, R.t0, ax);
-		cg_alu(c, SINAN_ALU_MUL, R.t1, R.img, CG_I((uint64_t)p->G));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, R.grp);
-		cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)(p->C1 * p->H)));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, ihs);
-		cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)(p->W * 32)));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
-		cg_alu(c, SINAN_ALU_MUL, R.len, hb, CG_I((uint64_t)(p->W * 32)));
-		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L.fmap), CG_R(R.t0), CG_I((uint64_t)p->C1), CG_R(R.len),
-		       CG_I((uint64_t)(p->H * p->W * 32)), CG_R(R.len));
-		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
-		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
-		sinan_asm_bind(c->a, same);
+		emit_band(c, p, &R, &L, ax, ihs, hb, p->wslice ? PT : PT * p->NT, nbands);
+		if (p->wslice) {	/* this channel tile's slice of the weights into L1 when it changes */
+			int wsame = sinan_asm_label(c->a), wfirst = sinan_asm_label(c->a);
+			sinan_asm_br(c->a, SINAN_BR_EQ, R.nt, R.wcur, wsame);
+			cg_li(c, R.t0, UINT64_MAX);
+			sinan_asm_br(c->a, SINAN_BR_EQ, R.wcur, R.t0, wfirst);
+			cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 5);
+			cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 5);
+			sinan_asm_bind(c->a, wfirst);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.wcur, R.nt, 0);
+			cg_ldarg(c, R.t0, aw);
+			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I(p->sbytes));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
+			cg_alu(c, SINAN_ALU_ADD, R.t1, R.nl, CG_I(15));
+			cg_alu(c, SINAN_ALU_SHR, R.t1, R.t1, CG_I(4));
+			cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)(16 * p->KC * p->tk * es)));
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L.wl1), CG_R(R.t0), CG_I(1), CG_R(R.t1), CG_I(0),
+			       CG_I(0));
+			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+			cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+			sinan_asm_bind(c->a, wsame);
+		}
 		/* weights of (grp, nt): woff = base + ((grp * NT + nt) * KC * tk * tn) * es, chunk len = tk * align16(nl) * es */
-		if (p->wres)
+		if (p->wslice) {
 			cg_li(c, R.woff, L.wl1);
-		else
-			cg_ldarg(c, R.woff, aw);
-		cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->NT));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.nt);
-		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->KC * p->tk * p->tn * es)));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.woff, R.woff, R.t0);
+		} else {
+			if (p->wres)
+				cg_li(c, R.woff, L.wl1);
+			else
+				cg_ldarg(c, R.woff, aw);
+			cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->NT));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.nt);
+			cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->KC * p->tk * p->tn * es)));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.woff, R.woff, R.t0);
+		}
 		cg_alu(c, SINAN_ALU_ADD, R.len, R.nl, CG_I(15));
 		cg_alu(c, SINAN_ALU_SHR, R.len, R.len, CG_I(4));
 		cg_alu(c, SINAN_ALU_MUL, R.len, R.len, CG_I((uint64_t)(16 * p->tk * es)));
-		/* K loop; IMG2COL's first position in the band in t1 */
+		/* K loop; IMG2COL reads the band's buffer (t0) from its first position in the band (t1) */
+		cg_alu(c, SINAN_ALU_AND, R.t0, R.r0, CG_I(p->dbl ? 1 : 0));
+		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I(L.fsz));
+		cg_alu(c, SINAN_ALU_ADD, R.t0, R.t0, CG_I(L.fmap));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.rows, 0);
 		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)par);
 		cg_li(c, R.k0, 0);
@@ -729,7 +901,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.img, CG_I((uint64_t)p->G));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.grp);
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)p->M1));
-		cg_alu(c, SINAN_ALU_DIVU, R.t1, R.m0, CG_I((uint64_t)p->c0));
+		cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));	/* m0 */
+		cg_alu(c, SINAN_ALU_DIVU, R.t1, R.t1, CG_I((uint64_t)p->c0));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)P));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.p0);
@@ -747,9 +920,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		/* bias row for channels [grp * Mg + m0, + ncr) */
 		if (bias) {
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+			cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->Mg));
+			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));	/* m0 */
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, R.t0);
 			cg_ldarg(c, R.t0, ab_);
-			cg_alu(c, SINAN_ALU_MUL, R.t1, R.grp, CG_I((uint64_t)p->Mg));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, R.m0);
 			int bes = esz(cc_hw_dtype(bias->dtype));
 			cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)bes));
 			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
