@@ -146,6 +146,22 @@ static void conv_shapes(void **state)
 	}
 }
 
+/* Schedules for big operands: feature maps in several L1 bands (the next band loading during
+ * the current one, across images), weights larger than L1 (channel-tile slices kept in L1). */
+static void conv_big(void **state)
+{
+	(void)state;
+	static const int64_t p1[4] = { 1, 1, 1, 1 };
+	struct gargs a = { .op = "Conv", .nin = 3, .seed = 120, .nattr = 1,
+			   .in = { OP_IN(4, 2, 32, 60, 160), OP_RAND(4, 16, 32, 3, 3), OP_RAND(1, 16) } };
+	a.attr[0] = (struct sinan_attr)SINAN_ATTR_IS("pads", 4, p1);
+	check(&a, 1e-4, 2e-7 * 288);
+	struct gargs b = { .op = "Conv", .nin = 3, .seed = 121, .nattr = 1, .post = "Relu",
+			   .in = { OP_IN(4, 3, 128, 5, 5), OP_RAND(4, 264, 128, 3, 3), OP_RAND(1, 264) } };
+	b.attr[0] = (struct sinan_attr)SINAN_ATTR_IS("pads", 4, p1);
+	check(&b, 1e-4, 2e-7 * 1152);
+}
+
 static void conv_runtime_weights_and_1d(void **state)
 {
 	(void)state;
@@ -610,6 +626,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conv_shapes),
+		cmocka_unit_test(conv_big),
 		cmocka_unit_test(conv_runtime_weights_and_1d),
 		cmocka_unit_test(conv_transpose),
 		cmocka_unit_test_teardown(conv_chain_5hd, reset_expect),
