@@ -370,7 +370,7 @@ struct crg {
 struct clay {
 	uint32_t wl1, fmap, fsz;	/* L1: weights, band buffer(s) of fsz bytes */
 	uint32_t l0a[4], l0b[4], l0c[2];
-	uint32_t res, tmp, bias, out[2];
+	uint32_t res, tmp, bias, out[2], ball;
 	int cur;
 };
 
@@ -720,7 +720,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.l0c[0] = 0;
 	L.l0c[1] = (uint32_t)CC_ALIGN(p->tm * CC_ALIGN(p->tn, 16) * 4, SINAN_ALIGN_L0C);
 	int64_t p4 = CC_ALIGN(p->tn * 4, 32), po = CC_ALIGN(p->tn * p->oes, 32), oes = p->oes;
-	int64_t rcap = ((int64_t)t->ub - 4 * p4) / (2 * p4 + 2 * po);
+	/* one group: the whole bias (fp32) stays in the UB, loaded once */
+	struct cc_tensor *bias0 = !p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
+	int64_t nb = bias0 ? (int64_t)cc_tensor_elems(bias0) : 0, bes0 = bias0 ? esz(cc_hw_dtype(bias0->dtype)) : 0;
+	bool ball = bias0 && p->G == 1;
+	int64_t ballb = ball ? CC_ALIGN(nb * 4, 32) + CC_ALIGN(nb * bes0, 32) : 0;
+	int64_t rcap = ((int64_t)t->ub - 4 * p4 - ballb) / (2 * p4 + 2 * po);
 	int64_t rcr = CC_MIN(rcap / 16 * 16, p->tm);
 	if (rcr < 16 || 4 * a0 > t->l0a || 4 * b0 > t->l0b || 2 * L.l0c[1] > t->l0c)
 		return NERR(g, n, ENOTSUP, "convolution tiles do not fit the on-chip buffers");
@@ -734,6 +739,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.out[0] = off;
 	off += (uint32_t)(rcr * po);
 	L.out[1] = off;
+	off += (uint32_t)(rcr * po);
+	L.ball = off;	/* fp32 bias, then its staging copy */
 
 	bool fused = !strcmp(n->domain, "sinan");
 	struct cc_tensor *bias = !p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
@@ -785,8 +792,21 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
 		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
 	}
-	if (bias)
+	if (bias && !ball)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+	if (ball) {	/* the bias once, converted to fp32 */
+		uint32_t stage = L.ball + (uint32_t)CC_ALIGN(nb * 4, 32);
+		cg_ldarg(c, R.t0, ab_);
+		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(stage), CG_R(R.t0), CG_I(1), CG_I((uint64_t)(nb * bes0)), CG_I(0),
+		       CG_I(0));
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 4);
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 4);
+		if (bes0 == 4)
+			cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.ball), CG_I(stage), CG_I((uint64_t)nb), CG_I(1), 0, 0);
+		else
+			cg_vcvt(c, (unsigned int)cc_hw_dtype(bias0->dtype), SINAN_DT_FP32, SINAN_RND_EVEN, 0, CG_I(L.ball),
+				CG_I(stage), CG_I((uint64_t)nb), CG_I(1), 0, 0);
+	}
 	cg_li(c, R.cur, UINT64_MAX);
 	cg_li(c, R.wcur, UINT64_MAX);
 	cg_block_range(c, R.it, R.hi, items);
@@ -917,8 +937,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			cg_alu(c, SINAN_ALU_ADD, ncr, R.nl, CG_I((uint64_t)(p->c0 - 1)));
 			cg_alu(c, SINAN_ALU_AND, ncr, ncr, CG_I(~(uint64_t)(p->c0 - 1)));
 		}
-		/* bias row for channels [grp * Mg + m0, + ncr) */
-		if (bias) {
+		/* bias row for channels [grp * Mg + m0, + ncr): in the UB already (one group; its address
+		 * in woff, free after the K loop), or loaded per item */
+		if (ball) {
+			cg_alu(c, SINAN_ALU_MUL, R.woff, R.nt, CG_I((uint64_t)(p->tn * 4)));
+			cg_alu(c, SINAN_ALU_ADD, R.woff, R.woff, CG_I(L.ball));
+		} else if (bias) {
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 			cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->Mg));
 			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));	/* m0 */
@@ -969,8 +993,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
 			struct cg_v res = CG_I(L.res), nn = CG_R(ncr), rr = CG_R(rows);
 			if (bias)
-				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, CG_I(L.bias), nn, rr, (uint64_t)p4,
-					(uint64_t)p4, 0);
+				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, ball ? CG_R(R.woff) : CG_I(L.bias), nn, rr,
+					(uint64_t)p4, (uint64_t)p4, 0);
 			emit_act(c, act, aa, ab, L.res, L.tmp, nn, rr, (uint64_t)p4);
 			if (p->integer)
 				cg_vun(c, SINAN_VU_COPY, SINAN_DT_INT32, CG_I(L.out[s]), res, nn, rr, (uint64_t)po, (uint64_t)p4);
