@@ -167,9 +167,25 @@ K612=$(kernel_abi "$BPO")
 [ -n "$K61" ] || die "cannot resolve the $CODENAME kernel (apt-cache depends linux-image-amd64)"
 [ -n "$K612" ] || die "cannot resolve the $BPO kernel (apt-cache -t $BPO depends linux-image-amd64)"
 # The test kernels' headers are unpacked into build/ by scripts/fetch-kernels.sh
-# (installing the 6.12 headers would pull its image onto the host); only the
-# compiler they were built with is needed here.
-PKGS="$PKGS gcc-12"
+# (installing the 6.12 headers would pull its image onto the host); what they
+# need to build modules is installed here: the dependencies of the headers
+# package and of its kbuild package (compiler, pahole for BTF, libraries),
+# without the kernel packages themselves.
+kbuild_deps() { # $1: kernel ABI, $2: "" or backports suite
+	local t=() hdr kb
+	[ -n "$2" ] && t=(-t "$2")
+	hdr=$(apt-cache "${t[@]}" depends "linux-headers-$1" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p')
+	kb=$(grep -o '^linux-kbuild-[^ ]*' <<<"$hdr" | head -n 1)
+	{
+		printf '%s\n' "$hdr"
+		[ -n "$kb" ] && apt-cache "${t[@]}" depends "$kb" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p'
+	} | grep -v -E '^(<|linux-(image|headers|kbuild|base))' | sort -u | tr '\n' ' '
+}
+KDEPS=$(kbuild_deps "$K61" "")
+KDEPS_BPO=$(kbuild_deps "$K612" "$BPO")
+[ -n "$KDEPS" ] && [ -n "$KDEPS_BPO" ] || die "cannot resolve what the test kernels' headers need (apt-cache depends)"
+# Installed from the release (not -t backports): plain libraries and tools.
+PKGS="$PKGS $KDEPS $KDEPS_BPO"
 PKGS_BPO=""
 
 missing() {
