@@ -29,21 +29,27 @@ CHECKPATCH_FLAGS := --strict --no-tree --terse --show-types --quiet -f
 .PHONY: lint lint-checkpatch lint-kbuild
 lint: lint-checkpatch lint-kbuild
 
-lint-checkpatch: $(CHECKPATCH)
-	$(Q)out=$$( { perl $(CHECKPATCH) $(CHECKPATCH_FLAGS) $(filter-out $(KLINT_COMPAT),$(KLINT_SRCS)); \
+lint-checkpatch: $(LINT_DIR)/checkpatch.ok
+
+$(LINT_DIR)/checkpatch.ok: $(CHECKPATCH) $(KLINT_SRCS) $(TOP)/mk/lint.mk
+	$(Q)rm -f $@; out=$$( { perl $(CHECKPATCH) $(CHECKPATCH_FLAGS) $(filter-out $(KLINT_COMPAT),$(KLINT_SRCS)); \
 		perl $(CHECKPATCH) $(CHECKPATCH_FLAGS) --ignore LINUX_VERSION_CODE $(KLINT_COMPAT); } 2>&1 | \
 		grep -E '^[^ ]+:[0-9]+: (ERROR|WARNING|CHECK):'); \
 	n=$$(printf '%s' "$$out" | grep -c . || true); \
 	[ -z "$$out" ] || printf '%s\n' "$$out"; \
 	echo "lint: checkpatch --strict: $$n finding(s) in $(words $(KLINT_SRCS)) files"; \
-	[ "$$n" -eq 0 ]
+	[ "$$n" -eq 0 ] && touch $@
 
-# kbuild with W=1 and sparse on every file (C=2), per kernel; only messages
-# about our own sources count (the kernel's headers are not ours to fix).
+# kbuild with W=1 and sparse on every file (C=2), per kernel, from scratch
+# (warnings appear only when a file compiles); only messages about our own
+# sources count (the kernel's headers are not ours to fix). A stamp skips
+# the work while no source changed since the last clean run.
 define lint_kbuild_rules
 .PHONY: lint-kbuild-$(1)
-lint-kbuild-$(1): $(call kstamp,$(1))
-	$$(Q)d=$(LINT_DIR)/kmod/$(1); rm -rf $$$$d; mkdir -p $$$$d/kernel; \
+lint-kbuild-$(1): $(LINT_DIR)/kmod/$(1).ok
+
+$(LINT_DIR)/kmod/$(1).ok: $(call kstamp,$(1)) $(KMOD_SRCS) $(TOP)/mk/lint.mk
+	$$(Q)d=$(LINT_DIR)/kmod/$(1); rm -rf $$$$d $$@; mkdir -p $$$$d/kernel; \
 	ln -sfn $(TOP)/Kbuild $$$$d/Kbuild; ln -sfn $(TOP)/include $$$$d/include; \
 	for f in $(TOP)/kernel/*.[ch] $(TOP)/kernel/Kbuild; do ln -sfn "$$$$f" $$$$d/kernel/; done; \
 	$$(MAKE) --no-print-directory -C $(call kheaders,$(1)) M=$$$$d W=1 C=2 modules \
@@ -53,7 +59,7 @@ lint-kbuild-$(1): $(call kstamp,$(1))
 	[ -z "$$$$out" ] || printf '%s\n' "$$$$out"; \
 	[ $$$$rc -eq 0 ] || { tail -n 20 $$$$d/log; n=$$$$((n + 1)); }; \
 	echo "lint: $(1): W=1 and sparse: $$$$n finding(s)"; \
-	[ "$$$$n" -eq 0 ]
+	[ "$$$$n" -eq 0 ] && touch $$@
 endef
 $(foreach t,$(KERNEL_TAGS),$(eval $(call lint_kbuild_rules,$(t))))
 
