@@ -25,12 +25,12 @@ check-build: all user-asan
 
 check-host: user
 	$(Q)for t in $$($(USERBUILD) O=$(USER_O) print-HOST_TESTS); do \
-		$(RUN_TEST) host-$$(basename $$t) $$t; done
+		SINAN_BACKEND=sim $(RUN_TEST) host-$$(basename $$t) $$t; done
 
 check-asan: user-asan
 	$(Q)for t in $$($(USERBUILD) O=$(ASAN_O) SAN=1 print-HOST_TESTS); do \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(RUN_TEST) asan-$$(basename $$t) $$t; done
+		SINAN_BACKEND=sim $(RUN_TEST) asan-$$(basename $$t) $$t; done
 
 check-qtest: qemu
 	$(Q)QTEST_QEMU_BINARY=$(BUILD)/qemu/qtest/qemu-system-x86_64 \
@@ -41,7 +41,7 @@ GUEST_KERNELS ?= 6.1 6.12
 check-guest: user modules firmware $(VM_DEPS)
 	$(Q)tests=$$($(USERBUILD) O=$(USER_O) print-GUEST_TESTS); \
 	if [ -n "$$tests" ]; then for k in $(GUEST_KERNELS); do \
-		$(RUN_TEST) guest-$$k $(SINAN_VM) --kernel $$k --timeout 900 \
+		$(RUN_TEST) guest-$$k $(SINAN_VM) --kernel $$k --timeout 900 --env SINAN_BACKEND=drm \
 			$$(for t in $$tests; do echo --bin $$t; done) \
 			--bin $(TOP)/scripts/guest-run-tests.sh -- $(TOP)/scripts/guest-run-tests.sh $$tests; \
 	done; fi

@@ -11,3 +11,9 @@ user: | deps
 	$(Q)$(MAKE) --no-print-directory -f mk/userbuild.mk O=$(USER_O) BIN_DIR=$(BIN) all
 user-asan: | deps
 	$(Q)$(MAKE) --no-print-directory -f mk/userbuild.mk O=$(ASAN_O) SAN=1 all
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: libraries, headers, pkg-config
+# files and tools (each area adds its part to the 'install' rule of its fragment).
+.PHONY: install
+install: user
+	$(Q)$(MAKE) --no-print-directory -f mk/userbuild.mk O=$(USER_O) install

@@ -60,12 +60,17 @@ else
 		rm -rf "$SRC"
 		dpkg-source --no-check -x "$dsc" "$SRC" >/dev/null
 		rm -f "$OUT"/qemu_*.tar.*
-		# The dfsg tarball has no firmware blobs; do not try to unpack them.
-		sed -i 's/^\( *\)unpack_edk2_blobs = .*/\1unpack_edk2_blobs = false/' "$SRC/meson.build"
 		touch "$SRC/.unpacked"
 	fi
 	SRC_ID="debian:$ver"
 	BLD=$OUT/build-$ver
+fi
+
+# Debian's repacked (dfsg/ds) tarballs have no firmware blobs: don't try to
+# unpack them.
+if ! ls "$SRC"/pc-bios/edk2-*.fd.bz2 >/dev/null 2>&1 &&
+	grep -q '^ *unpack_edk2_blobs = [^f]' "$SRC/meson.build"; then
+	sed -i 's/^\( *\)unpack_edk2_blobs = .*/\1unpack_edk2_blobs = false/' "$SRC/meson.build"
 fi
 
 # ---- cache key ----------------------------------------------------------------

@@ -508,8 +508,11 @@ static void device_reset_locked(struct sinan_emu *emu)
 		q->head = q->tail = q->cq_wptr = q->cq_written = 0;
 		q->done_seq = q->cur_seq = 0;
 		q->busy_cycles = q->jobs = 0;
-		q->enabled = q->stop_req = q->hung = false;
-		q->inject = SINAN_INJECT_NONE;
+		/* modeled time restarts with the device clock (ts_base_ns below) */
+		q->t_cycles = q->job_start = q->job_busy = 0;
+		q->enabled = q->hung = false;
+		__atomic_store_n(&q->stop_req, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->inject, SINAN_INJECT_NONE, __ATOMIC_RELAXED);
 		q->ib.active = false;
 		q->epoch++;
 	}
@@ -524,6 +527,9 @@ static void device_reset_locked(struct sinan_emu *emu)
 	emu->mmu_ctrl = 0;
 	atomic_fetch_add(&emu->tlb_gen, 1);
 	emu->ts_base_ns = emu->ops->now_ns(emu->opaque);
+	pthread_mutex_lock(&emu->signal_lock);
+	emu->last_signal_cycles = 0;	/* modeled time restarts */
+	pthread_mutex_unlock(&emu->signal_lock);
 	emu_fw_reset_locked(emu);
 	intx_update_locked(emu);
 }
@@ -554,7 +560,7 @@ int sinan_emu_inject_locked(struct sinan_emu *emu, unsigned int kind, unsigned i
 		emu->queues[queue].hung = true;
 		break;
 	default:
-		emu->queues[queue].inject = kind;
+		__atomic_store_n(&emu->queues[queue].inject, kind, __ATOMIC_RELAXED);
 		break;
 	}
 	return 0;

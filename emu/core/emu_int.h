@@ -18,9 +18,22 @@
 #define EMU_ACCESS_WRITE	SINAN_FAULT_WRITE
 #define EMU_ACCESS_FETCH	SINAN_FAULT_FETCH
 
+struct emu_tlb_entry {
+	uint64_t vpn;		/* va >> 12, ~0 if empty */
+	uint64_t pa;		/* page address */
+	uint64_t flags;		/* SINAN_PTE_WRITE | SINAN_PTE_SYSMEM */
+};
+
+/* A translation cache: one per thread that translates (queue worker, AI core). */
+struct emu_tlb {
+	struct emu_tlb_entry e[EMU_TLB_SIZE];
+	unsigned int gen;	/* emu->tlb_gen it was filled under */
+};
+
 /* Who is accessing memory: the fault record names it. */
 struct emu_actor {
 	struct emu_queue *q;	/* owner queue (translation context, injection) */
+	struct emu_tlb *tlb;	/* NULL: the queue worker's */
 	unsigned int unit;	/* SINAN_FAULT_UNIT_* */
 	bool sysmem_ok;		/* AI cores reach only device memory */
 	bool sys_read;		/* out: some read went to system memory */
@@ -32,12 +45,6 @@ struct emu_fault {
 	unsigned int err;	/* SINAN_ERR_* */
 	uint64_t addr;		/* VA */
 	unsigned int info;	/* access | unit << 8 */
-};
-
-struct emu_tlb_entry {
-	uint64_t vpn;		/* va >> 12, ~0 if empty */
-	uint64_t pa;		/* page address */
-	uint64_t flags;		/* SINAN_PTE_WRITE | SINAN_PTE_SYSMEM */
 };
 
 /* A command buffer being executed (INDIRECT). */
@@ -89,17 +96,16 @@ struct emu_queue {
 	uint64_t busy_cycles;
 	uint64_t jobs;
 	bool enabled;
-	bool stop_req;			/* DISABLE/RESET asked the worker to stop */
+	bool stop_req;			/* DISABLE/RESET asked the worker to stop (atomic) */
 	bool hung;			/* injected hang: no progress */
-	unsigned int inject;		/* pending SINAN_INJECT_* for this queue */
+	unsigned int inject;		/* pending SINAN_INJECT_* (atomic: emu_inject_take) */
 	/* worker-private */
 	struct emu_ib ib;
 	uint64_t t_cycles;		/* modeled time of the queue */
 	uint64_t job_start;
 	uint64_t job_busy;
 	uint32_t epoch;
-	struct emu_tlb_entry tlb[EMU_TLB_SIZE];
-	unsigned int tlb_gen;
+	struct emu_tlb tlb;		/* the worker's */
 	bool thread_started;
 	bool thread_busy;		/* executing a packet outside the lock */
 	pthread_t thread;
@@ -180,9 +186,20 @@ void emu_post_locked(struct sinan_emu *emu, struct emu_pending *p);
 int sinan_emu_inject_locked(struct sinan_emu *emu, unsigned int kind, unsigned int queue);
 
 /* emu_mmu.c */
-int emu_translate(struct emu_queue *q, uint64_t va, unsigned int access, unsigned int unit,
-		  uint64_t *pa, bool *sysmem, struct emu_fault *f);
-void emu_tlb_flush(struct emu_queue *q);
+int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
+		  unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f);
+void emu_tlb_flush(struct emu_tlb *tlb);
+
+/* Consume a pending injected fault of @kind (any thread); true if it was pending. */
+static inline bool emu_inject_take(struct emu_queue *q, unsigned int kind)
+{
+	unsigned int want = kind;
+
+	if (__atomic_load_n(&q->inject, __ATOMIC_RELAXED) != kind)
+		return false;
+	return __atomic_compare_exchange_n(&q->inject, &want, SINAN_INJECT_NONE, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
 
 /* emu_mem.c: accesses through a queue's address space */
 int emu_va_read(struct emu_actor *a, uint64_t va, void *buf, uint64_t len,

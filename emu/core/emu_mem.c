@@ -20,7 +20,13 @@ static int chunk(struct emu_actor *a, uint64_t va, uint64_t len, unsigned int ac
 {
 	struct emu_queue *q = a->q;
 
-	if (emu_translate(q, va, access, a->unit, pa, sys, f))
+	if (emu_inject_take(q, SINAN_INJECT_MMU_FAULT)) {
+		f->err = SINAN_ERR_MMU_FAULT;
+		f->addr = va;
+		f->info = access | (a->unit << 8);
+		return -1;
+	}
+	if (emu_translate(q, a->tlb ? a->tlb : &q->tlb, va, access, a->unit, pa, sys, f))
 		return -1;
 	if (*sys && !a->sysmem_ok) {
 		f->err = SINAN_ERR_MMU_FAULT;
@@ -28,17 +34,15 @@ static int chunk(struct emu_actor *a, uint64_t va, uint64_t len, unsigned int ac
 		f->info = access | (a->unit << 8);
 		return -1;
 	}
-	if (*sys && q->inject == SINAN_INJECT_DMA_ERROR) {
-		q->inject = SINAN_INJECT_NONE;
+	if (*sys && emu_inject_take(q, SINAN_INJECT_DMA_ERROR)) {
 		f->err = SINAN_ERR_DMA;
 		f->addr = va;
 		f->info = access | (a->unit << 8);
 		return -1;
 	}
-	if (!*sys && access != EMU_ACCESS_WRITE && q->inject == SINAN_INJECT_ECC) {
+	if (!*sys && access != EMU_ACCESS_WRITE && emu_inject_take(q, SINAN_INJECT_ECC)) {
 		struct sinan_emu *emu = q->emu;
 
-		q->inject = SINAN_INJECT_NONE;
 		/* The ECC cause and interrupt are raised when the error is delivered. */
 		pthread_mutex_lock(&emu->lock);
 		emu->ecc_addr = *pa;

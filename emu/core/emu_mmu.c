@@ -9,10 +9,10 @@
 
 #include "emu_int.h"
 
-void emu_tlb_flush(struct emu_queue *q)
+void emu_tlb_flush(struct emu_tlb *tlb)
 {
 	for (unsigned int i = 0; i < EMU_TLB_SIZE; i++)
-		q->tlb[i].vpn = UINT64_MAX;
+		tlb->e[i].vpn = UINT64_MAX;
 }
 
 static uint64_t rd64(struct sinan_emu *emu, uint64_t pa)
@@ -33,26 +33,23 @@ static int fault(struct emu_fault *f, unsigned int err, uint64_t va, unsigned in
 }
 
 /*
- * Translate @va for the queue's address space. On success *pa is a device
- * physical address (device memory) or a host bus address (*sysmem).
+ * Translate @va for the queue's address space, caching in @tlb (owned by the
+ * calling thread). On success *pa is a device physical address (device
+ * memory) or a host bus address (*sysmem).
  */
-int emu_translate(struct emu_queue *q, uint64_t va, unsigned int access, unsigned int unit,
-		  uint64_t *pa, bool *sysmem, struct emu_fault *f)
+int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
+		  unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f)
 {
 	struct sinan_emu *emu = q->emu;
 	unsigned int gen = atomic_load(&emu->tlb_gen);
 	uint64_t vpn = va >> SINAN_PAGE_SHIFT;
-	struct emu_tlb_entry *t = &q->tlb[vpn % EMU_TLB_SIZE];
+	struct emu_tlb_entry *t = &tlb->e[vpn % EMU_TLB_SIZE];
 	uint64_t desc, table, pte = 0, page_pa;
 	unsigned int level;
 
-	if (q->inject == SINAN_INJECT_MMU_FAULT) {
-		q->inject = SINAN_INJECT_NONE;
-		return fault(f, SINAN_ERR_MMU_FAULT, va, access, unit);
-	}
-	if (gen != q->tlb_gen) {
-		emu_tlb_flush(q);
-		q->tlb_gen = gen;
+	if (gen != tlb->gen) {
+		emu_tlb_flush(tlb);
+		tlb->gen = gen;
 	}
 	if (t->vpn == vpn)
 		goto hit;

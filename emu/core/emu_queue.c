@@ -125,7 +125,7 @@ static void queue_enable_locked(struct sinan_emu *emu, struct emu_queue *q)
 	if (q->enabled)
 		return;
 	q->enabled = true;
-	q->stop_req = false;
+	__atomic_store_n(&q->stop_req, false, __ATOMIC_RELAXED);
 	q->status = q->head == q->tail ? SINAN_QS_IDLE : SINAN_QS_RUNNING;
 	if (!is_pow2_in(q->ring_size, 256, 16u << 20) || (q->ring_base & 63) ||
 	    !is_pow2_in(q->cq_size, 64, 16u << 20) || (q->cq_base & 63) ||
@@ -147,19 +147,22 @@ void emu_queue_wait_idle_locked(struct emu_queue *q)
 static void queue_reset_locked(struct sinan_emu *emu, struct emu_queue *q)
 {
 	emu_trace(emu, SINAN_TRACE_RESET, 1, q->id, 0);
-	q->stop_req = true;
+	__atomic_store_n(&q->stop_req, true, __ATOMIC_RELAXED);
 	q->epoch++;	/* drops undelivered completions and the running packet's result */
 	emu_queue_wait_idle_locked(q);
 	q->enabled = false;
-	q->stop_req = false;
+	__atomic_store_n(&q->stop_req, false, __ATOMIC_RELAXED);
 	q->hung = false;
-	q->inject = SINAN_INJECT_NONE;
+	__atomic_store_n(&q->inject, SINAN_INJECT_NONE, __ATOMIC_RELAXED);
 	q->status = SINAN_QS_DISABLED;
 	q->error = q->err_pkt = q->fault_info = 0;
 	q->fault_addr = 0;
 	q->head = q->tail = q->cq_wptr = q->cq_written = 0;
 	q->done_seq = q->cur_seq = 0;
 	q->ib.active = false;
+	/* the worker is idle: its per-job accounting starts over too */
+	q->job_busy = 0;
+	q->job_start = q->t_cycles;
 	emu->irq_status &= ~SINAN_IRQ_QUEUE(q->id);
 }
 
@@ -189,7 +192,7 @@ void emu_queue_reg_write(struct sinan_emu *emu, unsigned int qi, unsigned int r,
 		switch (reg) {
 		case SINAN_Q_RING_BASE: q->ring_base = val; break;
 		case SINAN_Q_RING_SIZE: q->ring_size = (uint32_t)val; break;
-		case SINAN_Q_ASID: q->asid = (uint32_t)val; emu_tlb_flush(q); break;
+		case SINAN_Q_ASID: q->asid = (uint32_t)val; emu_tlb_flush(&q->tlb); break;
 		case SINAN_Q_CQ_BASE: q->cq_base = val; break;
 		case SINAN_Q_CQ_SIZE: q->cq_size = (uint32_t)val; break;
 		case SINAN_Q_CONFIG:
@@ -216,10 +219,10 @@ void emu_queue_reg_write(struct sinan_emu *emu, unsigned int qi, unsigned int r,
 		if (val & SINAN_Q_CTRL_RESET) {
 			queue_reset_locked(emu, q);
 		} else if (val & SINAN_Q_CTRL_DISABLE) {
-			q->stop_req = true;
+			__atomic_store_n(&q->stop_req, true, __ATOMIC_RELAXED);
 			emu_queue_wait_idle_locked(q);
 			q->enabled = false;
-			q->stop_req = false;
+			__atomic_store_n(&q->stop_req, false, __ATOMIC_RELAXED);
 			if (q->status != SINAN_QS_ERROR)
 				q->status = SINAN_QS_DISABLED;
 		} else if (val & SINAN_Q_CTRL_ENABLE) {
@@ -322,11 +325,14 @@ static struct emu_pending *pending_new(struct emu_queue *q, uint64_t due_cycles)
 static void pending_cq_slot(struct emu_queue *q, struct emu_pending *p)
 {
 	struct emu_fault f;
+	struct emu_tlb tlb;	/* the worker may be using q->tlb right now */
 	uint64_t va = q->cq_base + (q->cq_wptr & (q->cq_size - 1));
 
 	q->cq_wptr += SINAN_CQE_SIZE;
+	emu_tlb_flush(&tlb);
+	tlb.gen = atomic_load(&q->emu->tlb_gen);
 	p->cq_slot = true;
-	p->cq_ok = !emu_translate(q, va, EMU_ACCESS_WRITE, SINAN_FAULT_UNIT_QUEUE, &p->cq_pa,
+	p->cq_ok = !emu_translate(q, &tlb, va, EMU_ACCESS_WRITE, SINAN_FAULT_UNIT_QUEUE, &p->cq_pa,
 				  &p->cq_sysmem, &f);
 	if (!p->cq_ok)
 		emu_guest_error(q->emu, "sinan-npu: queue %u: completion ring address 0x%llx does not translate",
@@ -502,8 +508,7 @@ static void exec_packet(struct emu_queue *q, const struct sinan_pkt *pkt, bool i
 			bad(s, SINAN_ERR_ALIGN, c->prog);
 			return;
 		}
-		if (q->inject == SINAN_INJECT_ILLEGAL_INSTR) {
-			q->inject = SINAN_INJECT_NONE;
+		if (emu_inject_take(q, SINAN_INJECT_ILLEGAL_INSTR)) {
 			bad(s, SINAN_ERR_ILLEGAL_INSTR, c->prog);
 			return;
 		}
@@ -678,7 +683,11 @@ static void queue_step_locked(struct emu_queue *q)
 		return;	/* reset or disabled meanwhile: forget this packet */
 	emu->stats.packets++;
 	if (s.err) {
+		/* The failing packet used modeled time too (a launch up to its fault). */
 		q->t_cycles += s.cycles;
+		q->busy_cycles += s.cycles;
+		q->job_busy += s.cycles;
+		emu->stats.modeled_cycles += s.cycles;
 		queue_fail_locked(q, (unsigned int)s.err, s.f.addr, s.f.info, index);
 		return;
 	}
@@ -779,7 +788,7 @@ int emu_queues_init(struct sinan_emu *emu)
 		q->emu = emu;
 		q->id = i;
 		pthread_cond_init(&q->cond, NULL);
-		emu_tlb_flush(q);
+		emu_tlb_flush(&q->tlb);
 		if (pthread_create(&q->thread, NULL, queue_thread, q)) {
 			emu->shutdown = true;
 			for (unsigned int j = 0; j < i; j++) {
@@ -816,14 +825,14 @@ void emu_queues_fini(struct sinan_emu *emu)
 void emu_queues_stop_all_locked(struct sinan_emu *emu, unsigned int err, bool report)
 {
 	for (unsigned int i = 0; i < emu->cfg.num_queues; i++) {
-		emu->queues[i].stop_req = true;
+		__atomic_store_n(&emu->queues[i].stop_req, true, __ATOMIC_RELAXED);
 		emu->queues[i].epoch++;
 	}
 	for (unsigned int i = 0; i < emu->cfg.num_queues; i++) {
 		struct emu_queue *q = &emu->queues[i];
 
 		emu_queue_wait_idle_locked(q);
-		q->stop_req = false;
+		__atomic_store_n(&q->stop_req, false, __ATOMIC_RELAXED);
 		if (report && q->enabled && q->status != SINAN_QS_ERROR)
 			queue_fail_locked(q, err, 0, 0, 0);
 		q->enabled = false;

@@ -56,6 +56,15 @@
 #include "sinan_emu.h"
 #include "sinan_hw/sinan_regs.h"
 
+/* Glue differences between QEMU versions: docs/qemu-glue.md. */
+#define SINAN_QEMU_AT_LEAST(maj, min) \
+    (QEMU_VERSION_MAJOR > (maj) || (QEMU_VERSION_MAJOR == (maj) && QEMU_VERSION_MINOR >= (min)))
+#if SINAN_QEMU_AT_LEAST(9, 2)
+#define SINAN_PROPS_CONST const     /* device_class_set_props() checks a const array */
+#else
+#define SINAN_PROPS_CONST
+#endif
+
 #define TYPE_SINAN_NPU "sinan-npu"
 OBJECT_DECLARE_SIMPLE_TYPE(SinanNPUState, SINAN_NPU)
 
@@ -345,7 +354,7 @@ static void sinan_npu_instance_init(Object *obj)
     s->devmem_size = s->cfg.devmem_size;
 }
 
-static Property sinan_npu_props[] = {
+static SINAN_PROPS_CONST Property sinan_npu_props[] = {
     DEFINE_PROP_UINT32("cores", SinanNPUState, cfg.num_cores, 8),
     DEFINE_PROP_UINT32("queues", SinanNPUState, cfg.num_queues, 16),
     DEFINE_PROP_UINT32("asids", SinanNPUState, cfg.num_asids, 64),
@@ -361,7 +370,7 @@ static Property sinan_npu_props[] = {
     DEFINE_PROP_UINT32("host-threads", SinanNPUState, host_threads, 0),
     DEFINE_PROP_BOOL("strict-sync", SinanNPUState, cfg.strict_sync, true),
     DEFINE_PROP_BOOL("debug-regs", SinanNPUState, cfg.debug_regs, false),
-#if QEMU_VERSION_MAJOR < 9
+#ifdef DEFINE_PROP_END_OF_LIST     /* gone in 9.2 */
     DEFINE_PROP_END_OF_LIST(),
 #endif
 };
@@ -371,7 +380,7 @@ static const VMStateDescription sinan_npu_vmstate = {
     .unmigratable = 1,
 };
 
-#if QEMU_VERSION_MAJOR >= 10
+#if SINAN_QEMU_AT_LEAST(10, 1)
 static void sinan_npu_class_init(ObjectClass *klass, const void *data)
 #else
 static void sinan_npu_class_init(ObjectClass *klass, void *data)
@@ -393,7 +402,7 @@ static void sinan_npu_class_init(ObjectClass *klass, void *data)
     dc->desc = "Sinan NPU (AI accelerator)";
     dc->vmsd = &sinan_npu_vmstate;
     device_class_set_props(dc, sinan_npu_props);
-#if QEMU_VERSION_MAJOR >= 9
+#if SINAN_QEMU_AT_LEAST(9, 1)
     device_class_set_legacy_reset(dc, sinan_npu_reset);
 #else
     dc->reset = sinan_npu_reset;

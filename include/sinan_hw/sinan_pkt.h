@@ -91,7 +91,8 @@ struct sinan_pkt_fill {
 /**
  * struct sinan_pkt_launch - run an AI-core program.
  * @prog: VA of the first instruction (device memory, 8-byte aligned).
- * @prog_size: bytes of code; the program counter must stay inside.
+ * @prog_size: bytes of code (at most SINAN_LAUNCH_MAX_PROG_SIZE); the program
+ *   counter must stay inside.
  * @args: VA of the argument block, passed to every block in x1.
  * @args_size: bytes of the argument block (for bounds, may be 0).
  * @blocks: number of blocks; block b runs on core (b % cores), x2 = b, x3 = @blocks.
@@ -106,6 +107,7 @@ struct sinan_pkt_launch {
 	__u64 rsvd[3];
 };
 #define SINAN_LAUNCH_MAX_BLOCKS	65536
+#define SINAN_LAUNCH_MAX_PROG_SIZE	(16u << 20)
 
 /** struct sinan_pkt_signal - store (or add) the 64-bit @value at @addr (8-byte aligned). */
 struct sinan_pkt_signal {

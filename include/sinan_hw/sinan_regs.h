@@ -213,7 +213,7 @@
 #define SINAN_Q_ERROR			0x28	/* RO: SINAN_ERR_* of the stopping error */
 #define SINAN_Q_ERR_PKT			0x2c	/* RO: index of the failing packet in its buffer */
 #define SINAN_Q_FAULT_ADDR		0x30	/* 64-bit RO: faulting VA */
-#define SINAN_Q_FAULT_INFO		0x38	/* RO: SINAN_FAULT_* access[3:0] unit[15:8] */
+#define SINAN_Q_FAULT_INFO		0x38	/* RO: SINAN_FAULT_* access[3:0] unit[15:8] detail[31:16] */
 #define SINAN_Q_WATCHDOG		0x3c	/* RW: max modeled kilocycles per packet, 0 = off */
 #define SINAN_Q_HEAD			0x40	/* RO: ring bytes consumed (free-running) */
 #define SINAN_Q_TAIL			0x44	/* RO: last doorbell value */
@@ -234,6 +234,7 @@
 
 #define SINAN_FAULT_ACCESS_MASK		0x0000000fULL
 #define SINAN_FAULT_UNIT_MASK		0x0000ff00ULL
+#define SINAN_FAULT_DETAIL_MASK		0xffff0000ULL	/* AI cores: SINAN_CORE_DETAIL() (sinan_isa.h) */
 #define SINAN_FAULT_READ		0
 #define SINAN_FAULT_WRITE		1
 #define SINAN_FAULT_FETCH		2	/* packet or program fetch */

@@ -15,7 +15,11 @@
 #include "libqos/libqos-pc.h"
 #include "libqos/pci.h"
 #include "standard-headers/linux/pci_regs.h"
+#if __has_include("qobject/qdict.h")
+#include "qobject/qdict.h"          /* QEMU 9.2+ */
+#else
 #include "qapi/qmp/qdict.h"
+#endif
 #include "qemu/bswap.h"
 
 #include "sinan_hw/sinan_regs.h"

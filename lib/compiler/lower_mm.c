@@ -1,0 +1,879 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Matrix products on the cube: MatMul, Gemm and sinan:MatMul (alpha, bias,
+ * residual and activation epilogue), batched with numpy broadcasting.
+ *
+ * Work items are output tiles (batch, tm x tn); blocks take contiguous
+ * ranges of items. Per item the K dimension streams in chunks of tk:
+ *
+ *   MTE2  A[tm x tk], B[tk x tn] device memory -> L1 (ND rows)     slot s
+ *   MTE1  LOADF L1 -> L0A / L0B (fractal; transposed operands via TRANS)
+ *   M     MMAD L0C (+)= L0A x L0B
+ *
+ * with two slots per buffer, so chunk i+1 loads while chunk i multiplies
+ * (flags MTE2->MTE1, MTE1->M forward; MTE1->MTE2, M->MTE1 free a slot).
+ * After the last chunk the fixpipe takes L0C out: straight to device memory
+ * when the epilogue is at most Relu and a positive alpha (FIXP's RELU and
+ * QUANT scale, which also converts to the output type), else to the unified
+ * buffer in row chunks where the vector unit applies alpha, beta * C,
+ * the residual and the activation, and MTE3 stores (two output buffers).
+ * Tile sizes come from the target's buffer sizes.
+ */
+#include "cg_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct mm {
+	struct cc_node *n;
+	struct cc_tensor *a, *b, *c, *r, *y;
+	bool ta, tb;
+	int64_t M, N, K;
+	int rb;				/* batch rank of the output */
+	int64_t bd[CC_MAX_RANK];	/* output batch dims */
+	int64_t ast[CC_MAX_RANK], bst[CC_MAX_RANK], cst[CC_MAX_RANK];
+	int64_t cms, cns;		/* C strides for m and n (elements, 0 = broadcast) */
+	bool c_imm;			/* C is one constant value */
+	double c_val;
+	uint64_t batches;
+	double alpha, beta;
+	int act;
+	float act_a, act_b;
+	int dt, odt, cdt, rdt;		/* hw dtypes: cube operands, output, C, R */
+	int es, oes;
+	/* tiles */
+	int64_t tm, tn, tk, rc;
+	int ns;				/* operand slots (pipelining depth of the K loop) */
+	bool direct;			/* FIXP straight to device memory */
+	const struct mmplan *pl;
+	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
+};
+
+struct lay {
+	uint32_t l1a[4], l1b[4], l0a[4], l0b[4];
+	uint32_t panel;			/* resident A panel in L1 */
+	uint32_t l0c[2];		/* two accumulator buffers: FIXP of a tile overlaps the next */
+	int cur;			/* L0C buffer of the item being emitted */
+	uint32_t res, tmp, c, r, out[2];
+};
+
+/* Decided before memory planning (cc_prelower_mm), kept in n->priv. */
+enum { MM_GEN, MM_NZ };
+struct mmplan {
+	int path;
+	bool resident;			/* A panel kept in L1 across n tiles */
+	struct cc_tensor bview;		/* the original B (shape/type) when B was packed */
+	struct cc_tensor *bnz;		/* packed B: [NT][KC] L0B images */
+	int64_t tm, tn, tk;
+	int ns;
+};
+
+struct mmr {
+	unsigned int it, hi, bt, mt, nt, ml, nl, k0, kl, t0, t1, aoff, boff, yoff, cnt, rows, r0, cur, pid, cbc, len;
+};
+
+static int esz(int dt)
+{
+	return (int)sinan_dtype_size((unsigned int)dt);
+}
+
+static int64_t pitch(int64_t n, int es)
+{
+	return CC_ALIGN(n * es, 32) / es;
+}
+
+static bool epi_act(int act)
+{
+	static const char *const ok[] = { "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "Gelu", "GeluTanh",
+					  "HardSigmoid", "HardSwish" };
+	if (act == CC_ACT_NONE)
+		return true;
+	for (size_t i = 0; i < CC_ARRAY_SIZE(ok); i++)
+		if (act == cc_act_code(ok[i]))
+			return true;
+	return false;
+}
+
+static int geo(struct cc_graph *g, struct mm *m)
+{
+	struct cc_node *n = m->n;
+	bool fused = !strcmp(n->domain, "sinan");
+	bool gemm = !strcmp(n->op, "Gemm");
+	struct cc_tensor *a = n->in[0], *b = n->in[1];
+	m->pl = n->priv;
+	if (m->pl && m->pl->bnz)
+		b = (struct cc_tensor *)&m->pl->bview;
+	int ra = a->rank, rbk = b->rank;
+	int64_t ad[CC_MAX_RANK + 1], bdm[CC_MAX_RANK + 1], st[CC_MAX_RANK + 2];
+
+	m->a = a;
+	m->b = b;
+	m->y = n->out[0];
+	m->c = (fused || gemm) && n->nin > 2 ? n->in[2] : NULL;
+	m->r = fused && n->nin > 3 ? n->in[3] : NULL;
+	m->ta = (fused || gemm) && cc_attr_i(n, "transA", 0);
+	m->tb = (fused || gemm) && cc_attr_i(n, "transB", 0);
+	m->alpha = fused || gemm ? cc_attr_f(n, "alpha", 1.0f) : 1.0;
+	m->beta = fused || gemm ? cc_attr_f(n, "beta", 1.0f) : 1.0;
+	m->act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
+	m->act_a = fused ? cc_attr_f(n, "act_alpha", 0) : 0;
+	m->act_b = fused ? cc_attr_f(n, "act_beta", 0) : 0;
+	memcpy(ad, a->dims, sizeof(int64_t) * (size_t)ra);
+	memcpy(bdm, b->dims, sizeof(int64_t) * (size_t)rbk);
+	if (ra == 1) {
+		ad[1] = ad[0];
+		ad[0] = 1;
+		ra = 2;
+	}
+	if (rbk == 1) {
+		bdm[1] = 1;
+		rbk = 2;
+	}
+	m->M = ad[ra - (m->ta ? 1 : 2)];
+	m->K = ad[ra - (m->ta ? 2 : 1)];
+	m->N = bdm[rbk - (m->tb ? 2 : 1)];
+	if (cc_broadcast(ra - 2, ad, rbk - 2, bdm, &m->rb, m->bd))
+		return NERR(g, n, EINVAL, "batch dimensions do not broadcast");
+	cc_strides(ra, ad, st);
+	for (int i = 0; i < m->rb; i++) {
+		int j = i - (m->rb - (ra - 2));
+		m->ast[i] = j >= 0 && ad[j] != 1 ? st[j] : 0;
+	}
+	cc_strides(rbk, bdm, st);
+	for (int i = 0; i < m->rb; i++) {
+		int j = i - (m->rb - (rbk - 2));
+		m->bst[i] = j >= 0 && bdm[j] != 1 ? st[j] : 0;
+	}
+	m->batches = 1;
+	for (int i = 0; i < m->rb; i++)
+		m->batches *= (uint64_t)m->bd[i];
+	if (m->c) {
+		const struct cc_tensor *c = m->c;
+		int orank = m->rb + 2;
+		int64_t cd[CC_MAX_RANK + 2];
+		if (c->data && cc_tensor_elems(c) == 1) {
+			m->c_imm = true;
+			m->c_val = cc_ld(c->dtype, c->data, 0);
+		}
+		if (c->rank > orank)
+			return NERR(g, n, EINVAL, "bias rank");
+		for (int i = 0; i < orank; i++) {
+			int j = i - (orank - c->rank);
+			cd[i] = j >= 0 ? c->dims[j] : 1;
+		}
+		cc_strides(orank, cd, st);
+		for (int i = 0; i < m->rb; i++)
+			m->cst[i] = cd[i] != 1 ? st[i] : 0;
+		m->cms = cd[orank - 2] != 1 ? st[orank - 2] : 0;
+		m->cns = cd[orank - 1] != 1 ? 1 : 0;
+	}
+	m->dt = cc_hw_dtype(a->dtype);
+	m->odt = cc_hw_dtype(m->y->dtype);
+	m->es = esz(m->dt);
+	m->oes = esz(m->odt);
+	m->cdt = m->c ? cc_hw_dtype(m->c->dtype) : -1;
+	m->rdt = m->r ? cc_hw_dtype(m->r->dtype) : -1;
+	return 0;
+}
+
+int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision)
+{
+	struct mm m;
+	(void)precision;
+	memset(&m, 0, sizeof(m));
+	m.n = n;
+	if (geo(g, &m))
+		return -g->err_code;
+	if (m.dt != SINAN_DT_FP32 && m.dt != SINAN_DT_FP16 && m.dt != SINAN_DT_BF16)
+		return NERR(g, n, ENOTSUP, "matrix product of %s is not supported on the device (float only)",
+			    cc_dtype_name(n->in[0]->dtype));
+	if (n->in[1]->dtype != n->in[0]->dtype)
+		return NERR(g, n, ENOTSUP, "operands of different types");
+	if (!epi_act(m.act))
+		return NERR(g, n, ENOTSUP, "epilogue activation '%s' not supported", cc_attr_s(n, "activation", ""));
+	if (m.c && !m.c_imm && m.cms && !m.cns)
+		return NERR(g, n, ENOTSUP, "bias of shape [M, 1] is not supported on the device");
+	if (m.r && m.r->rank != m.rb + 2)
+		return NERR(g, n, ENOTSUP, "residual shape not supported");
+	if (m.M > (1LL << 30) || m.N > (1LL << 30) || m.K > (1LL << 30))
+		return NERR(g, n, ENOTSUP, "dimensions too large");
+	return 0;
+}
+
+/* ---- tiling ----------------------------------------------------------------------------------------- */
+static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
+{
+	int es = m->es;
+	int64_t k0 = 32 / es, cap = es == 4 ? 128 : 256;
+	int ns = 4;	/* four slots: hides the device-memory latency behind three MMADs */
+
+	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
+	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
+	while (m->tm * m->tn * 4 > (int64_t)t->l0c / 2)
+		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
+	int64_t tk = CC_ALIGN(m->K, k0);
+	/* two slots in L0A/L0B; without packed B also two A and B slots in L1 */
+	while (tk > k0 && (m->tm * tk * es > (int64_t)t->l0a / ns || tk * m->tn * es > (int64_t)t->l0b / ns ||
+			   (!nz && ns * (pitch(m->tm, es) + pitch(m->tn, es)) * pitch(tk, es) * es > (int64_t)t->l1)))
+		tk = CC_ALIGN(tk / 2, k0);
+	m->tk = tk;
+	m->ns = ns;
+}
+
+static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
+{
+	int es = m->es;
+	int64_t k0 = 32 / es;
+	bool nz = m->pl && m->pl->path == MM_NZ;
+
+	m->direct = !m->c && !m->r && (m->act == CC_ACT_NONE || m->act == cc_act_code("Relu")) &&
+		    m->alpha > 0;
+	if (m->pl) {
+		m->tm = m->pl->tm;
+		m->tn = m->pl->tn;
+		m->tk = m->pl->tk;
+		m->ns = m->pl->ns;
+	} else {
+		choose_tiles(m, t, false);
+	}
+	int64_t tk = m->tk;
+	m->KC = CC_DIV_UP(m->K, tk);
+	m->NT = CC_DIV_UP(m->N, m->tn);
+	memset(L, 0, sizeof(*L));
+	/* L1: A slot = max(tm x tkp, tk x tmp), B slot = max(tk x tnp, tn x tkp); or the A panel */
+	uint32_t asz = (uint32_t)CC_ALIGN(CC_MAX(m->tm * pitch(tk, es), tk * pitch(m->tm, es)) * es, 512);
+	uint32_t bsz = nz ? 0 : (uint32_t)CC_ALIGN(CC_MAX(tk * pitch(m->tn, es), m->tn * pitch(tk, es)) * es, 512);
+	if (nz && m->pl->resident) {
+		m->kp = m->ta ? pitch(m->tm, es) : pitch(m->K, es);
+		uint64_t psz = (uint64_t)(m->ta ? m->K : m->tm) * (uint64_t)m->kp * (uint64_t)es;
+		if (psz > t->l1)
+			return false;
+		L->panel = 0;
+	} else {
+		if ((uint64_t)m->ns * (asz + bsz) > t->l1)
+			return false;
+		for (int i = 0; i < m->ns; i++) {
+			L->l1a[i] = (uint32_t)i * asz;
+			L->l1b[i] = (uint32_t)m->ns * asz + (uint32_t)i * bsz;
+		}
+	}
+	uint32_t a0 = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(tk, k0) * es, SINAN_ALIGN_L0AB);
+	uint32_t b0 = (uint32_t)CC_ALIGN(CC_ALIGN(tk, k0) * CC_ALIGN(m->tn, 16) * es, SINAN_ALIGN_L0AB);
+	if ((uint64_t)m->ns * a0 > t->l0a || (uint64_t)m->ns * b0 > t->l0b)
+		return false;
+	for (int i = 0; i < m->ns; i++) {
+		L->l0a[i] = (uint32_t)i * a0;
+		L->l0b[i] = (uint32_t)i * b0;
+	}
+	L->l0c[0] = 0;
+	L->l0c[1] = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(m->tn, 16) * 4, SINAN_ALIGN_L0C);
+	if (2 * L->l0c[1] > t->l0c)
+		return false;
+	/* UB: res, tmp (fp32), C, R (fp32 after conversion), 2 x out; rows of tn */
+	int64_t p4 = pitch(m->tn, 4) * 4, po = pitch(m->tn, m->oes) * m->oes;
+	int64_t per = p4 * 2 + (m->c && !m->c_imm ? p4 * 2 : 0) + (m->r ? p4 * 2 : 0) + 2 * po;
+	int64_t rows = ((int64_t)t->ub / per) / 16 * 16;
+	if (rows < 16)
+		return false;
+	m->rc = CC_MIN(rows, m->tm);
+	uint32_t off = 0, rp4 = (uint32_t)(m->rc * p4);
+	L->res = off;
+	off += rp4;
+	L->tmp = off;
+	off += rp4;
+	L->c = off;	/* loaded in its own type, converted to fp32 next to it */
+	if (m->c && !m->c_imm)
+		off += 2 * rp4;
+	L->r = off;
+	if (m->r)
+		off += 2 * rp4;
+	L->out[0] = off;
+	off += (uint32_t)CC_ALIGN(m->rc * po, 32);
+	L->out[1] = off;
+	off += (uint32_t)CC_ALIGN(m->rc * po, 32);
+	return off <= t->ub;
+}
+
+/* ---- packing constant B as L0B images ---------------------------------------------------------------- */
+/*
+ * For n tile nt and K chunk kc, the image MMAD wants in L0B: blocks of
+ * k0 x 16, ceil(tk / k0) by N1 = ceil(nl / 16) of them, row-major; zeros past
+ * K and N. Tile nt starts at nt * KC * tk * tn elements, chunk kc of it at
+ * kc * tk * N1 * 16 (the last tile may be narrower).
+ */
+static int pack_b(struct cc_graph *g, struct mm *m, struct mmplan *pl, const struct cc_tensor *b)
+{
+	int es = m->es;
+	int64_t k0 = 32 / es, tk = pl->tk, tn = pl->tn;
+	int64_t KC = CC_DIV_UP(m->K, tk), NT = CC_DIV_UP(m->N, tn);
+	int64_t total = 0;
+	for (int64_t nt = 0; nt < NT; nt++)
+		total += KC * tk * CC_ALIGN(CC_MIN(tn, m->N - nt * tn), 16);
+	int64_t dims[1] = { total };
+	struct cc_tensor *p = cc_const_new(g, b->name, b->dtype, 1, dims, NULL);
+	if (!p)
+		return -g->err_code;
+	uint8_t *dst = p->data;
+	const uint8_t *src = b->data;
+	int64_t off = 0;
+	for (int64_t nt = 0; nt < NT; nt++) {
+		int64_t nl = CC_MIN(tn, m->N - nt * tn), N1 = CC_DIV_UP(nl, 16);
+		for (int64_t kc = 0; kc < KC; kc++) {
+			for (int64_t kb = 0; kb < tk / k0; kb++)
+				for (int64_t j = 0; j < N1; j++)
+					for (int64_t r = 0; r < k0; r++)
+						for (int64_t cc = 0; cc < 16; cc++) {
+							int64_t k = kc * tk + kb * k0 + r, n = nt * tn + j * 16 + cc;
+							int64_t at = off + ((kb * N1 + j) * k0 + r) * 16 + cc;
+							if (k < m->K && n < m->N) {
+								int64_t si = m->tb ? n * m->K + k : k * m->N + n;
+								memcpy(dst + at * es, src + si * es, (size_t)es);
+							}
+						}
+			off += tk * N1 * 16;
+		}
+	}
+	p->layout = CC_LAYOUT_NZ;
+	pl->bnz = p;
+	return 0;
+}
+
+/* Before memory planning: choose the path and tiles; pack a constant B. */
+int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node *n)
+{
+	struct mm m;
+	memset(&m, 0, sizeof(m));
+	m.n = n;
+	n->priv = NULL;
+	if (geo(g, &m))
+		return -g->err_code;
+	struct cc_tensor *b = n->in[1];
+	struct mmplan *pl = cc_arena_alloc(&g->arena, sizeof(*pl));
+	if (!pl)
+		return cc_err(g, ENOMEM, "out of memory");
+	bool nz = b->data && b->rank >= 2 && cc_tensor_elems(b) == (uint64_t)(m.K * m.N) &&
+		  b->dtype == n->in[0]->dtype;
+	choose_tiles(&m, t, nz);
+	pl->tm = m.tm;
+	pl->tn = m.tn;
+	pl->tk = m.tk;
+	pl->ns = m.ns;
+	pl->path = nz ? MM_NZ : MM_GEN;
+	if (nz) {
+		int64_t kp = m.ta ? pitch(m.tm, m.es) : pitch(m.K, m.es);
+		uint64_t psz = (uint64_t)(m.ta ? m.K : m.tm) * (uint64_t)kp * (uint64_t)m.es;
+		pl->resident = psz <= t->l1;
+		pl->bview = *b;
+		if (pack_b(g, &m, pl, b))
+			return -g->err_code;
+		n->in[1] = pl->bnz;
+	}
+	n->priv = pl;
+	return 0;
+}
+
+/* ---- emission ------------------------------------------------------------------------------------------ */
+/* dst += offset of the batch index in R->bt along strides @st (elements) * es. Uses x26-x28. */
+static void batch_off(struct cg *c, const struct mm *m, const struct mmr *R, unsigned int dst,
+		      const int64_t *st, int es)
+{
+	bool any = false;
+	for (int i = 0; i < m->rb; i++)
+		any |= st[i] != 0;
+	if (!any)
+		return;
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, 28, R->bt, 0);
+	for (int i = m->rb - 1; i >= 0; i--) {
+		if (st[i]) {
+			cg_li(c, 27, (uint64_t)m->bd[i]);
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, 26, 28, 27);
+			cg_li(c, 27, (uint64_t)(st[i] * es));
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, 26, 26, 27);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, dst, dst, 26);
+		}
+		if (i) {
+			cg_li(c, 27, (uint64_t)m->bd[i]);
+			sinan_asm_alu(c->a, SINAN_ALU_DIVU, 28, 28, 27);
+		}
+	}
+}
+
+enum { CH_GEN, CH_NZ_STREAM, CH_NZ_FIRST, CH_NZ_REST };
+
+static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int s,
+		       bool acc, int mode)
+{
+	int es = m->es;
+	uint64_t tkp = (uint64_t)pitch(m->tk, es) * (uint64_t)es;
+	bool nz = mode != CH_GEN, panel = mode == CH_NZ_FIRST || mode == CH_NZ_REST;
+
+	/* kl = min(tk, K - k0) */
+	cg_li(c, 26, (uint64_t)m->K);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->kl, 26, R->k0);
+	cg_li(c, 26, (uint64_t)m->tk);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->kl, R->kl, 26);
+	/* MTE2: the A tile, into an L1 slot or its place in the resident panel */
+	if (mode != CH_NZ_REST) {
+		uint32_t dst = panel ? L->panel : L->l1a[s];
+		uint64_t dstride = panel ? (uint64_t)(m->kp * es) : m->ta ? (uint64_t)(pitch(m->tm, es) * es) : tkp;
+		if (!panel)
+			cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, (unsigned int)s);
+		cg_li(c, 26, (uint64_t)(m->ta ? m->M * es : es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->aoff);
+		if (panel) {	/* t1 = panel + (ta ? k0 * kp : k0) * es */
+			cg_li(c, 26, (uint64_t)(m->ta ? m->kp * es : es));
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->k0, 26);
+			cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(dst));
+		} else {
+			cg_li(c, R->t1, dst);
+		}
+		cg_li(c, 26, (uint64_t)es);
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->len, m->ta ? R->ml : R->kl, 26);
+		if (!m->ta)	/* rows m, bursts of kl */
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_R(R->ml), CG_R(R->len),
+			       CG_I((uint64_t)(m->K * es)), CG_I(dstride));
+		else		/* rows k, bursts of ml */
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_R(R->kl), CG_R(R->len),
+			       CG_I((uint64_t)(m->M * es)), CG_I(dstride));
+		if (!nz)
+			;	/* B follows, one flag for both */
+		else
+			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
+	}
+	/* MTE2: the B tile */
+	if (!nz) {
+		cg_li(c, 26, (uint64_t)(m->tb ? es : m->N * es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->boff);
+		cg_li(c, 26, (uint64_t)es);
+		if (!m->tb) {	/* rows k, bursts of nl */
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1b[s]), CG_R(R->t0), CG_R(R->kl), CG_R(R->t1),
+			       CG_I((uint64_t)(m->N * es)), CG_I((uint64_t)(pitch(m->tn, es) * es)));
+		} else {	/* rows n, bursts of kl */
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->kl, 26);
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L->l1b[s]), CG_R(R->t0), CG_R(R->nl), CG_R(R->t1),
+			       CG_I((uint64_t)(m->K * es)), CG_I(tkp));
+		}
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
+	} else {	/* packed image straight into L0B slot s */
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
+		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->boff), CG_I(1), CG_R(R->cbc),
+		       CG_I(0), CG_I(0));
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->cbc);
+	}
+	/* MTE1: LOADF into L0A (and L0B) slot s */
+	if (mode != CH_NZ_REST)
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, (unsigned int)s);
+	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
+	if (panel) {
+		cg_li(c, 26, (uint64_t)(m->ta ? m->kp * es : es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->k0, 26);
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->panel));
+	} else {
+		cg_li(c, R->t1, L->l1a[s]);
+	}
+	if (!m->ta)
+		cg_loadf(c, SINAN_BUF_L0A, (unsigned int)m->dt, 0, CG_I(L->l0a[s]), CG_R(R->t1), CG_R(R->ml),
+			 CG_R(R->kl), CG_I(panel ? (uint64_t)(m->kp * es) : tkp));
+	else
+		cg_loadf(c, SINAN_BUF_L0A, (unsigned int)m->dt, SINAN_LOADF_F_TRANS, CG_I(L->l0a[s]), CG_R(R->t1),
+			 CG_R(R->ml), CG_R(R->kl), CG_I((uint64_t)((panel ? m->kp : pitch(m->tm, es)) * es)));
+	if (!nz) {
+		if (!m->tb)
+			cg_loadf(c, SINAN_BUF_L0B, (unsigned int)m->dt, 0, CG_I(L->l0b[s]), CG_I(L->l1b[s]), CG_R(R->kl),
+				 CG_R(R->nl), CG_I((uint64_t)(pitch(m->tn, es) * es)));
+		else
+			cg_loadf(c, SINAN_BUF_L0B, (unsigned int)m->dt, SINAN_LOADF_F_TRANS, CG_I(L->l0b[s]),
+				 CG_I(L->l1b[s]), CG_R(R->kl), CG_R(R->nl), CG_I(tkp));
+	}
+	if (!panel)
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, (unsigned int)s);
+	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
+	/* M */
+	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
+	if (nz)
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
+	cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[L->cur]), CG_I(L->l0a[s]), CG_I(L->l0b[s]),
+		CG_R(R->ml), CG_R(R->nl), CG_R(R->kl));
+	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
+	if (nz)
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
+	cg_alu(c, SINAN_ALU_ADD, R->k0, R->k0, CG_I((uint64_t)m->tk));
+}
+
+/* The K loop of one item: chunk 0 overwrites L0C, the rest accumulate; slots alternate. */
+static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int mode)
+{
+	cg_li(c, R->k0, 0);
+	emit_chunk(c, m, R, L, 0, false, mode);
+	int ns = m->ns;
+	int64_t groups = (m->KC - 1) / ns, rest = (m->KC - 1) % ns;
+	if (groups) {
+		int kt = sinan_asm_label(c->a);
+		cg_li(c, R->cnt, (uint64_t)groups);
+		sinan_asm_bind(c->a, kt);
+		for (int i = 1; i <= ns; i++)
+			emit_chunk(c, m, R, L, i % ns, true, mode);
+		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
+	}
+	for (int i = 1; i <= rest; i++)
+		emit_chunk(c, m, R, L, i % ns, true, mode);
+}
+
+/* Activation in place on the fp32 rows at @x (scratch at @t). */
+static void emit_act(struct cg *c, const struct mm *m, uint32_t x, uint32_t t, struct cg_v n, struct cg_v r,
+		     uint64_t p)
+{
+	const int f = SINAN_DT_FP32;
+	struct cg_v X = CG_I(x), T = CG_I(t);
+	int a = m->act;
+
+	if (a == CC_ACT_NONE)
+		return;
+	if (a == CC_ACT_CLIP) {
+		if (m->act_a > -INFINITY)
+			cg_vscalar(c, SINAN_VS_MAX, f, X, X, CG_I(cg_fbits(m->act_a)), n, r, p, p);
+		if (m->act_b < INFINITY)
+			cg_vscalar(c, SINAN_VS_MIN, f, X, X, CG_I(cg_fbits(m->act_b)), n, r, p, p);
+	} else if (a == cc_act_code("Relu")) {
+		cg_vun(c, SINAN_VU_RELU, f, X, X, n, r, p, p);
+	} else if (a == cc_act_code("Sigmoid")) {
+		cg_vun(c, SINAN_VU_SIGMOID, f, X, X, n, r, p, p);
+	} else if (a == cc_act_code("Tanh")) {
+		cg_vun(c, SINAN_VU_TANH, f, X, X, n, r, p, p);
+	} else if (a == cc_act_code("LeakyRelu")) {
+		cg_vscalar(c, SINAN_VS_LRELU, f, X, X, CG_I(cg_fbits(m->act_a)), n, r, p, p);
+	} else if (a == cc_act_code("HardSigmoid") || a == cc_act_code("HardSwish")) {
+		bool sw = a == cc_act_code("HardSwish");
+		struct cg_v D = sw ? T : X;
+		cg_vscalar(c, SINAN_VS_MUL, f, D, X, CG_I(cg_fbits(sw ? 1.0 / 6 : m->act_a)), n, r, p, p);
+		cg_vscalar(c, SINAN_VS_ADD, f, D, D, CG_I(cg_fbits(sw ? 0.5 : m->act_b)), n, r, p, p);
+		cg_vscalar(c, SINAN_VS_MAX, f, D, D, CG_I(cg_fbits(0)), n, r, p, p);
+		cg_vscalar(c, SINAN_VS_MIN, f, D, D, CG_I(cg_fbits(1)), n, r, p, p);
+		if (sw)
+			cg_vbin(c, SINAN_VB_MUL, f, 0, X, X, T, n, r, p, p, p);
+	} else if (a == cc_act_code("Gelu")) {	/* 0.5 x (1 + erf(x / sqrt 2)) */
+		cg_vscalar(c, SINAN_VS_MUL, f, T, X, CG_I(cg_fbits(M_SQRT1_2)), n, r, p, p);
+		cg_vun(c, SINAN_VU_ERF, f, T, T, n, r, p, p);
+		cg_vscalar(c, SINAN_VS_ADD, f, T, T, CG_I(cg_fbits(1)), n, r, p, p);
+		cg_vbin(c, SINAN_VB_MUL, f, 0, X, X, T, n, r, p, p, p);
+		cg_vscalar(c, SINAN_VS_MUL, f, X, X, CG_I(cg_fbits(0.5)), n, r, p, p);
+	} else if (a == cc_act_code("GeluTanh")) {	/* 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
+		cg_vbin(c, SINAN_VB_MUL, f, 0, T, X, X, n, r, p, p, p);
+		cg_vbin(c, SINAN_VB_MUL, f, 0, T, T, X, n, r, p, p, p);
+		cg_vscalar(c, SINAN_VS_MUL, f, T, T, CG_I(cg_fbits(0.044715)), n, r, p, p);
+		cg_vbin(c, SINAN_VB_ADD, f, 0, T, T, X, n, r, p, p, p);
+		cg_vscalar(c, SINAN_VS_MUL, f, T, T, CG_I(cg_fbits(sqrt(2.0 / M_PI))), n, r, p, p);
+		cg_vun(c, SINAN_VU_TANH, f, T, T, n, r, p, p);
+		cg_vscalar(c, SINAN_VS_ADD, f, T, T, CG_I(cg_fbits(1)), n, r, p, p);
+		cg_vbin(c, SINAN_VB_MUL, f, 0, X, X, T, n, r, p, p, p);
+		cg_vscalar(c, SINAN_VS_MUL, f, X, X, CG_I(cg_fbits(0.5)), n, r, p, p);
+	}
+}
+
+/* One row chunk of the epilogue: rows [r0, r0 + rows) of the item. */
+static void emit_epi_chunk(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int s,
+			   int argc_, int argr)
+{
+	const int f = SINAN_DT_FP32;
+	uint64_t p4 = (uint64_t)pitch(m->tn, 4) * 4;
+	uint64_t po = (uint64_t)pitch(m->tn, m->oes) * (uint64_t)m->oes;
+	struct cg_v n = CG_R(R->nl), rr = CG_R(R->rows);
+
+	/* rows = min(rc, ml - r0) */
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->rows, R->ml, R->r0);
+	cg_li(c, 26, (uint64_t)m->rc);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->rows, R->rows, 26);
+	/* MTE2: C and R rows */
+	bool cin = m->c && !m->c_imm, rin = m->r != NULL;
+	if (cin || rin) {
+		cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
+		if (cin) {
+			int ces = esz(m->cdt);
+			cg_ldarg(c, R->t0, argc_);
+			batch_off(c, m, R, R->t0, m->cst, ces);
+			if (m->cms) {	/* t0 += (m0 + r0) * cms * es */
+				cg_li(c, 26, (uint64_t)m->tm);
+				sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->mt, 26);
+				sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, R->r0);
+				cg_li(c, 26, (uint64_t)(m->cms * ces));
+				sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->t1, 26);
+				sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+			}
+			if (m->cns) {	/* t0 += n0 * es */
+				cg_li(c, 26, (uint64_t)(m->tn * ces));
+				sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nt, 26);
+				sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+				cg_li(c, 26, (uint64_t)ces);
+				sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
+			} else {	/* [.., M, 1]-like is refused; a scalar row: repeat one element */
+				cg_li(c, R->t1, (uint64_t)ces);
+			}
+			uint64_t cp = (uint64_t)pitch(m->tn, ces) * (uint64_t)ces;
+			if (m->cns)
+				cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(L->c), CG_R(R->t0),
+				       m->cms ? rr : CG_I(1), CG_R(R->t1), CG_I((uint64_t)(m->cms * ces)), CG_I(cp));
+			else
+				cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(L->c), CG_R(R->t0), n, CG_I((uint64_t)ces),
+				       CG_I(0), CG_I((uint64_t)ces));
+		}
+		if (rin) {
+			int res_ = esz(m->rdt);
+			cg_ldarg(c, R->t0, argr);
+			/* t0 += (bt * M * N + (m0 + r0) * N + n0) * es */
+			cg_li(c, 26, (uint64_t)(m->M * m->N * res_));
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->bt, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+			cg_li(c, 26, (uint64_t)m->tm);
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->mt, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, R->r0);
+			cg_li(c, 26, (uint64_t)(m->N * res_));
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->t1, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+			cg_li(c, 26, (uint64_t)(m->tn * res_));
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nt, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+			cg_li(c, 26, (uint64_t)res_);
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(L->r), CG_R(R->t0), rr, CG_R(R->t1),
+			       CG_I((uint64_t)(m->N * res_)), CG_I((uint64_t)pitch(m->tn, res_) * (uint64_t)res_));
+		}
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 2);
+	}
+	/* FIX: L0C rows r0.. -> UB res (fp32). L0C offset = (r0 / 16) * N1 * 1024 */
+	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_li(c, 26, 15);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->nl, 26);
+	cg_li(c, 26, 4);
+	sinan_asm_alu(c->a, SINAN_ALU_SHR, R->t1, R->t1, 26);		/* N1 */
+	sinan_asm_alu(c->a, SINAN_ALU_SHR, R->t0, R->r0, 26);		/* r0 / 16 */
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->t0, R->t1);
+	cg_li(c, 26, 10);
+	sinan_asm_alu(c->a, SINAN_ALU_SHL, R->t0, R->t0, 26);		/* * 1024 */
+	cg_alu(c, SINAN_ALU_ADD, R->t0, R->t0, CG_I(L->l0c[L->cur]));
+	cg_fixp(c, SINAN_BUF_UB, f, 0, CG_I(L->res), CG_R(R->t0), rr, n, CG_I(p4), CG_R(R->t1));
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+	/* V */
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+	if (cin || rin)
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 2);
+	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
+	struct cg_v res = CG_I(L->res);
+	if (m->alpha != 1.0)
+		cg_vscalar(c, SINAN_VS_MUL, f, res, res, CG_I(cg_fbits(m->alpha)), n, rr, p4, p4);
+	if (m->c) {
+		if (m->c_imm) {
+			cg_vscalar(c, SINAN_VS_ADD, f, res, res, CG_I(cg_fbits(m->beta * m->c_val)), n, rr, p4, p4);
+		} else {
+			struct cg_v C = CG_I(L->c);
+			struct cg_v cn = m->cns ? n : CG_R(R->nl);
+			struct cg_v crow = m->cms ? rr : CG_I(1);
+			if (m->cdt != f) {	/* convert in place: low half -> fp32 rows at the same pitch */
+				uint64_t cp = (uint64_t)pitch(m->tn, esz(m->cdt)) * (uint64_t)esz(m->cdt);
+				cg_vcvt(c, (unsigned int)m->cdt, f, SINAN_RND_EVEN, 0, CG_I(L->c + (uint32_t)(m->rc * p4)),
+					C, cn, crow, p4, cp);
+				C = CG_I(L->c + (uint32_t)(m->rc * p4));
+			}
+			if (m->beta != 1.0)
+				cg_vscalar(c, SINAN_VS_MUL, f, C, C, CG_I(cg_fbits(m->beta)), cn, crow, p4, p4);
+			cg_vbin(c, SINAN_VB_ADD, f, 0, res, res, C, n, rr, p4, p4, m->cms ? p4 : 0);
+		}
+	}
+	if (m->r) {
+		struct cg_v Rv = CG_I(L->r);
+		if (m->rdt != f) {
+			uint64_t rp = (uint64_t)pitch(m->tn, esz(m->rdt)) * (uint64_t)esz(m->rdt);
+			cg_vcvt(c, (unsigned int)m->rdt, f, SINAN_RND_EVEN, 0, CG_I(L->r + (uint32_t)(m->rc * p4)), Rv, n,
+				rr, p4, rp);
+			Rv = CG_I(L->r + (uint32_t)(m->rc * p4));
+		}
+		cg_vbin(c, SINAN_VB_ADD, f, 0, res, res, Rv, n, rr, p4, p4, p4);
+	}
+	emit_act(c, m, L->res, L->tmp, n, rr, p4);
+	if (m->odt == f)
+		cg_vun(c, SINAN_VU_COPY, f, CG_I(L->out[s]), res, n, rr, po, p4);
+	else
+		cg_vcvt(c, f, (unsigned int)m->odt, SINAN_RND_EVEN, 0, CG_I(L->out[s]), res, n, rr, po, p4);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	if (cin || rin)
+		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
+	/* MTE3: rows to Y + r0 * N * oes */
+	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
+	cg_li(c, 26, (uint64_t)(m->N * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->r0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->yoff);
+	cg_li(c, 26, (uint64_t)m->oes);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
+	cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_I(L->out[s]), rr, CG_R(R->t1), CG_I(po),
+	       CG_I((uint64_t)(m->N * m->oes)));
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
+	cg_alu(c, SINAN_ALU_ADD, R->r0, R->r0, CG_I((uint64_t)m->rc));
+}
+
+static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int p, const int *args,
+		      int64_t MT, int64_t NT)
+{
+	bool nz = m->pl && m->pl->path == MM_NZ, res = nz && m->pl->resident;
+
+	L->cur = p;
+	/* item -> bt, mt, nt; ml, nl */
+	cg_li(c, 26, (uint64_t)(MT * NT));
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->bt, R->it, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+	cg_li(c, 26, (uint64_t)NT);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->mt, R->t0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->nt, R->t0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->pid, R->it, 26);	/* panel = (bt, mt) */
+	cg_li(c, 26, (uint64_t)m->tm);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->ml, R->mt, 26);
+	cg_li(c, 27, (uint64_t)m->M);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->ml, 27, R->ml);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->ml, R->ml, 26);
+	cg_li(c, 26, (uint64_t)m->tn);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->nl, R->nt, 26);
+	cg_li(c, 27, (uint64_t)m->N);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->nl, 27, R->nl);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->nl, R->nl, 26);
+	/* aoff = A + batch + m0 part */
+	cg_ldarg(c, R->aoff, args[0]);
+	batch_off(c, m, R, R->aoff, m->ast, m->es);
+	cg_li(c, 26, (uint64_t)(m->tm * (m->ta ? 1 : m->K) * m->es));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->aoff, R->aoff, R->t0);
+	cg_ldarg(c, R->boff, args[1]);
+	if (nz) {	/* boff = Bnz + nt * KC * tk * tn * es; cbc = tk * align16(nl) * es */
+		cg_li(c, 26, (uint64_t)(m->KC * m->tk * m->tn * m->es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+		cg_alu(c, SINAN_ALU_ADD, R->cbc, R->nl, CG_I(15));
+		cg_alu(c, SINAN_ALU_SHR, R->cbc, R->cbc, CG_I(4));
+		cg_alu(c, SINAN_ALU_MUL, R->cbc, R->cbc, CG_I((uint64_t)(16 * m->tk * m->es)));
+	} else {
+		batch_off(c, m, R, R->boff, m->bst, m->es);
+		cg_li(c, 26, (uint64_t)(m->tn * (m->tb ? m->K : 1) * m->es));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+	}
+	cg_ldarg(c, R->yoff, args[2]);
+	cg_li(c, 26, (uint64_t)(m->M * m->N * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->bt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
+	cg_li(c, 26, (uint64_t)(m->tm * m->N * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
+	cg_li(c, 26, (uint64_t)(m->tn * m->oes));
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
+	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+	if (res) {
+		int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->pid, R->cur, same);
+		/* a new panel: once the previous one's LOADFs are done, load it chunk by chunk */
+		cg_li(c, R->t0, UINT64_MAX);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		sinan_asm_bind(c->a, first);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->pid, 0);
+		emit_kloop(c, m, R, L, CH_NZ_FIRST);
+		sinan_asm_jmp(c->a, done);
+		sinan_asm_bind(c->a, same);
+		emit_kloop(c, m, R, L, CH_NZ_REST);
+		sinan_asm_bind(c->a, done);
+	} else {
+		emit_kloop(c, m, R, L, nz ? CH_NZ_STREAM : CH_GEN);
+	}
+	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
+	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
+	if (m->direct) {
+		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
+		unsigned int fl = (m->act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m->alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0);
+		cg_li(c, 26, 15);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->nl, 26);
+		cg_li(c, 26, 4);
+		sinan_asm_alu(c->a, SINAN_ALU_SHR, R->t1, R->t1, 26);
+		cg_fixp(c, SINAN_BUF_GM, (unsigned int)m->odt, fl, CG_R(R->yoff), CG_I(L->l0c[p]), CG_R(R->ml), CG_R(R->nl),
+			CG_I((uint64_t)(m->N * m->oes)), CG_R(R->t1));
+	} else {
+		int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
+		cg_li(c, R->r0, 0);
+		sinan_asm_bind(c->a, et);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
+		emit_epi_chunk(c, m, R, L, 0, args[3], args[4]);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
+		emit_epi_chunk(c, m, R, L, 1, args[3], args[4]);
+		sinan_asm_jmp(c->a, et);
+		sinan_asm_bind(c->a, ee);
+	}
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+}
+
+int cc_lower_mm(struct cg *c, struct cc_node *n)
+{
+	struct mm m;
+	struct lay L;
+	struct mmr R;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	m.n = n;
+	if (geo(c->g, &m))
+		return -c->g->err_code;
+	if (!plan(&m, c->tgt, &L))
+		return NERR(c->g, n, ENOTSUP, "matrix product does not fit the on-chip buffers");
+	int64_t MT = CC_DIV_UP(m.M, m.tm), NT = CC_DIV_UP(m.N, m.tn);
+	uint64_t items = m.batches * (uint64_t)(MT * NT);
+
+	rc = cg_begin(c, "matmul", NULL);
+	if (rc)
+		return rc;
+	unsigned int *rr = (unsigned int *)&R;
+	for (size_t i = 0; i < sizeof(R) / sizeof(unsigned int); i++)
+		rr[i] = cg_reg(c);
+	int arg_a = cg_arg(c, m.a, 0, false), arg_b = cg_arg(c, n->in[1], 0, false);
+	int arg_c = m.c && !m.c_imm ? cg_arg(c, m.c, 0, false) : -1;
+	int arg_r = m.r ? cg_arg(c, m.r, 0, false) : -1;
+	int arg_y = cg_arg(c, m.y, 0, true);
+	int args[5] = { arg_a, arg_b, arg_y, arg_c, arg_r };
+	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && m.pl->resident;
+	/* prime the back edges */
+	for (unsigned int s = 0; s < (unsigned int)m.ns; s++) {
+		if (!res)
+			cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
+		if (nz)
+			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s);
+	}
+	for (unsigned int s = 0; s < 2; s++)
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 1);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	if (!m.direct && ((m.c && !m.c_imm) || m.r))
+		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
+	if (m.direct && (m.alpha != 1.0))
+		cg_setcfg(c, SINAN_CFG_QSCALE, CG_I(cg_fbits(m.alpha)));
+	cg_li(c, R.cur, UINT64_MAX);
+	cg_block_range(c, R.it, R.hi, items);
+	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
+	sinan_asm_bind(c->a, top);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
+	emit_item(c, &m, &R, &L, 0, args, MT, NT);
+	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
+	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
+	emit_item(c, &m, &R, &L, 1, args, MT, NT);
+	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
+	sinan_asm_jmp(c->a, top);
+	sinan_asm_bind(c->a, end);
+	c->k->macs = m.batches * (uint64_t)(m.M * m.N * m.K);
+	c->k->bytes = cc_tensor_elems(m.a) * (uint64_t)m.es + cc_tensor_elems(n->in[1]) * (uint64_t)m.es +
+		      cc_tensor_elems(m.y) * (uint64_t)m.oes;
+	return cg_end(c, cg_blocks(c, items));
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device kernels against the plain-C reference: every lowered op family on
+ * random shapes (odd sizes, tails, broadcasting), compiled, loaded and run
+ * on the device ($SINAN_BACKEND, the simulator by default), compared with
+ * the reference executor on the same graph (unfused).
+ */
+#include "cc_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sinan/sinan.h>
+#include <sinan/sinan_model.h>
+
+static sinan_device_t dev;
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!getenv("SINAN_BACKEND"))
+		setenv("SINAN_BACKEND", "sim", 1);
+	if (sinan_device_open(NULL, &dev) != SINAN_OK) {
+		print_error("cannot open the device: %s\n", sinan_last_error_message());
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sinan_device_close(dev);
+	return 0;
+}
+
+struct bargs {
+	int64_t a[8], b[8], c[8];
+	int ra, rb, rc;
+	int type;
+	const char *op;
+	int nattr;
+	struct sinan_attr attr[4];
+	bool bconst;
+	bool pos;		/* feed |x| + 0.5 (Log, Sqrt, ...) */
+	uint64_t seed;
+};
+
+typedef sinan_graph_t (*build_fn)(const struct bargs *);
+
+static sinan_tensor_t crand(sinan_graph_t g, int type, int rank, const int64_t *dims, uint64_t seed)
+{
+	uint64_t n = 1;
+	for (int i = 0; i < rank; i++)
+		n *= (uint64_t)dims[i];
+	void *d = malloc(n * sinan_type_size(type) + 8);
+	t_seed(seed);
+	for (uint64_t i = 0; i < n; i++)
+		cc_st(type, d, i, t_uniform(-1, 1));
+	sinan_tensor_t t = sinan_graph_constant(g, NULL, type, rank, dims, d);
+	free(d);
+	return t;
+}
+
+/* Compile + run @g on the device with @in; outputs into @out (allocated). */
+static void run_dev(sinan_graph_t g, struct cc_view *in, struct cc_view *out, int nin, int nout)
+{
+	void *img = NULL;
+	size_t isz = 0;
+	sinan_model_t m = NULL;
+
+	if (sinan_model_compile(g, dev, NULL, &img, &isz) != SINAN_OK)
+		fail_msg("compile: %s", sinan_last_error_message());
+	if (sinan_model_load(dev, img, isz, &m) != SINAN_OK)
+		fail_msg("load: %s", sinan_last_error_message());
+	sinan_free(img);
+	struct sinan_model_io mi[8], mo[8];
+	for (int i = 0; i < nin; i++)
+		mi[i] = (struct sinan_model_io){ NULL, in[i].data, cc_view_elems(&in[i]) * cc_dtype_size(in[i].dtype) };
+	for (int i = 0; i < nout; i++) {
+		size_t b = out[i].dtype ? cc_view_elems(&out[i]) * cc_dtype_size(out[i].dtype) : 0;
+		out[i].data = calloc(1, b + 8);
+		mo[i] = (struct sinan_model_io){ NULL, out[i].data, b };
+	}
+	if (sinan_model_run(m, (uint32_t)nin, mi, (uint32_t)nout, mo) != SINAN_OK)
+		fail_msg("run: %s", sinan_last_error_message());
+	sinan_model_destroy(m);
+}
+
+static void check(build_fn build, const struct bargs *args, double rtol, double atol)
+{
+	sinan_graph_t gr = build(args), gd = build(args);
+	struct cc_view in[8], ref[8], got[8];
+
+	assert_non_null(gr);
+	assert_non_null(gd);
+	assert_int_equal(cc_pass_infer_fold(gr), 0);
+	t_seed(args->seed + 99);
+	t_inputs(gr, in);
+	assert_int_equal(cc_ref_run(gr, in, ref), 0);
+	for (int i = 0; i < gr->noutputs; i++)
+		cc_view_of(&got[i], gr->outputs[i]);
+	run_dev(gd, in, got, gr->ninputs, gr->noutputs);
+	for (int i = 0; i < gr->noutputs; i++) {
+		double e = t_err(&got[i], &ref[i], rtol, atol);
+		if (e > 1) {
+			char sa[64] = "", sb[64] = "";
+			cc_shape_str(gr->inputs[0], sa, sizeof(sa));
+			if (gr->ninputs > 1)
+				cc_shape_str(gr->inputs[1], sb, sizeof(sb));
+			fail_msg("%s %s %s: output %d off by %.3g x tolerance", args->op, sa, sb, i, e);
+		}
+	}
+	t_free_views(in, gr->ninputs);
+	t_free_views(ref, gr->noutputs);
+	t_free_views(got, gr->noutputs);
+	sinan_graph_destroy(gr);
+	sinan_graph_destroy(gd);
+}
+
+/* ---- builders ------------------------------------------------------------------------------ */
+static sinan_graph_t b_unary(const struct bargs *a)
+{
+	sinan_graph_t g = sinan_graph_create();
+	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, a->ra, a->a);
+	if (a->pos) {
+		float h = 0.5f;
+		x = sinan_graph_op(g, "Abs", 1, &x, 0, NULL);
+		x = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ x, sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0,
+								  NULL, &h) }, 0, NULL);
+	}
+	sinan_tensor_t y = sinan_graph_op(g, a->op, 1, &x, a->nattr, a->attr);
+	if (!y)
+		fail_msg("%s: %s", a->op, sinan_graph_error(g));
+	sinan_graph_output(g, y, "y");
+	return g;
+}
+
+static sinan_graph_t b_binary(const struct bargs *a)
+{
+	sinan_graph_t g = sinan_graph_create();
+	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, a->ra, a->a);
+	sinan_tensor_t w = a->bconst ? crand(g, a->type, a->rb, a->b, a->seed) :
+				       sinan_graph_input(g, "w", a->type, a->rb, a->b);
+	sinan_tensor_t in[3] = { x, w, NULL };
+	int nin = 2;
+	if (a->rc >= 0 && a->rc < 9 && a->c[0] > 0) {
+		in[2] = crand(g, a->type, a->rc, a->c, a->seed + 1);
+		nin = 3;
+	}
+	sinan_tensor_t y = sinan_graph_op(g, a->op, nin, in, a->nattr, a->attr);
+	if (!y)
+		fail_msg("%s: %s", a->op, sinan_graph_error(g));
+	sinan_graph_output(g, y, "y");
+	return g;
+}
+
+/* ---- elementwise ---------------------------------------------------------------------------- */
+static void elem_unary(void **state)
+{
+	(void)state;
+	static const char *const ops[] = {
+		"Abs", "Neg", "Exp", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Sin", "Cos",
+		"Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish",
+		"Softplus", "Softsign", "Sign", "Sinh", "Cosh", "Log",
+	};
+	for (size_t i = 0; i < CC_ARRAY_SIZE(ops); i++) {
+		struct bargs a = { .ra = 3, .type = SINAN_TYPE_FLOAT, .op = ops[i], .seed = i };
+		t_seed(i + 1);
+		a.a[0] = t_int(1, 3);
+		a.a[1] = t_int(1, 70);
+		a.a[2] = t_int(1, 300);
+		a.pos = !strcmp(ops[i], "Log") || !strcmp(ops[i], "Sqrt") || !strcmp(ops[i], "Reciprocal");
+		check(b_unary, &a, 1e-5, 1e-6);
+	}
+}
+
+static void elem_broadcast(void **state)
+{
+	(void)state;
+	static const char *const ops[] = { "Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu" };
+	/* (a, b) shape pairs: same, row, column, scalar, 3-D mixes */
+	static const int64_t shapes[][2][4] = {
+		{ { 5, 37, 1, 1 }, { 5, 37, 1, 1 } },
+		{ { 9, 130, 1, 1 }, { 1, 130, 1, 1 } },
+		{ { 9, 130, 1, 1 }, { 9, 1, 1, 1 } },
+		{ { 7, 3, 11, 1 }, { 1, 3, 1, 1 } },
+		{ { 2, 3, 4, 5 }, { 3, 1, 1, 1 } },
+		{ { 1, 4, 1, 6 }, { 3, 1, 5, 1 } },
+		{ { 1000, 1, 1, 1 }, { 1, 1, 1, 1 } },
+	};
+	static const int ranks[][2] = { { 2, 2 }, { 2, 2 }, { 2, 2 }, { 3, 3 }, { 4, 3 }, { 4, 4 }, { 1, 1 } };
+	for (size_t o = 0; o < CC_ARRAY_SIZE(ops); o++)
+		for (size_t s = 0; s < CC_ARRAY_SIZE(shapes); s++)
+			for (int swap = 0; swap < 2; swap++) {
+				if (!strcmp(ops[o], "PRelu") && swap)
+					continue;
+				struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = ops[o], .seed = o * 100 + s, .rc = -1 };
+				a.ra = ranks[s][swap];
+				a.rb = ranks[s][!swap];
+				memcpy(a.a, shapes[s][swap], sizeof(shapes[s][0]));
+				memcpy(a.b, shapes[s][!swap], sizeof(shapes[s][0]));
+				if (!strcmp(ops[o], "PRelu")) {
+					int64_t t[8];
+					int r;
+					if (cc_broadcast(a.ra, a.a, a.rb, a.b, &r, t) || r != a.ra ||
+					    memcmp(t, a.a, sizeof(int64_t) * (size_t)r))
+						continue;
+				}
+				a.bconst = s % 2;
+				check(b_binary, &a, 1e-5, 1e-6);
+			}
+}
+
+static void elem_compare_where(void **state)
+{
+	(void)state;
+	static const char *const ops[] = { "Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual" };
+	for (size_t o = 0; o < CC_ARRAY_SIZE(ops); o++) {
+		struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = ops[o], .ra = 2, .rb = 1, .a = { 17, 33 },
+				   .b = { 33 }, .seed = o, .rc = -1 };
+		check(b_binary, &a, 0, 0);
+	}
+}
+
+static void elem_cast(void **state)
+{
+	(void)state;
+	static const int to[] = { SINAN_TYPE_FLOAT16, SINAN_TYPE_INT32, SINAN_TYPE_INT8, SINAN_TYPE_UINT8,
+				  SINAN_TYPE_BOOL, SINAN_TYPE_BFLOAT16 };
+	for (size_t i = 0; i < CC_ARRAY_SIZE(to); i++) {
+		struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = "Cast", .ra = 2, .a = { 13, 71 }, .seed = i,
+				   .nattr = 1 };
+		a.attr[0] = (struct sinan_attr)SINAN_ATTR_I("to", to[i]);
+		check(b_unary, &a, to[i] == SINAN_TYPE_BFLOAT16 ? 1e-2 : 1e-3, 1e-6);
+	}
+}
+
+/* ---- matrix products -------------------------------------------------------------------------- */
+static void matmul_shapes(void **state)
+{
+	(void)state;
+	static const int64_t mnk[][3] = {
+		{ 1, 1, 1 }, { 3, 5, 7 }, { 16, 16, 16 }, { 17, 33, 65 }, { 100, 77, 300 }, { 129, 257, 45 },
+		{ 1, 513, 1000 }, { 300, 20, 8 },
+	};
+	for (size_t i = 0; i < CC_ARRAY_SIZE(mnk); i++)
+		for (int bc = 0; bc < 2; bc++) {
+			struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = "MatMul", .ra = 2, .rb = 2, .bconst = bc,
+					   .seed = i, .rc = -1 };
+			a.a[0] = mnk[i][0];
+			a.a[1] = mnk[i][2];
+			a.b[0] = mnk[i][2];
+			a.b[1] = mnk[i][1];
+			/* fp32 accumulation in K order vs the double reference: atol grows with K */
+			check(b_binary, &a, 1e-4, 2e-7 * (double)mnk[i][2]);
+		}
+}
+
+static void matmul_batched(void **state)
+{
+	(void)state;
+	struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = "MatMul", .ra = 3, .rb = 3, .a = { 3, 19, 40 },
+			   .b = { 3, 40, 23 }, .seed = 5, .rc = -1 };
+	check(b_binary, &a, 1e-4, 1e-5);
+	struct bargs b = { .type = SINAN_TYPE_FLOAT, .op = "MatMul", .ra = 4, .rb = 2, .a = { 2, 3, 9, 24 },
+			   .b = { 24, 31 }, .bconst = true, .seed = 6, .rc = -1 };
+	check(b_binary, &b, 1e-4, 1e-5);
+	struct bargs c = { .type = SINAN_TYPE_FLOAT, .op = "MatMul", .ra = 1, .rb = 2, .a = { 50 },
+			   .b = { 50, 7 }, .seed = 7, .rc = -1 };
+	check(b_binary, &c, 1e-4, 1e-5);
+}
+
+static void gemm_attrs(void **state)
+{
+	(void)state;
+	for (int ta = 0; ta < 2; ta++)
+		for (int tb = 0; tb < 2; tb++)
+			for (int bc = 0; bc < 2; bc++) {
+				struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = "Gemm", .ra = 2, .rb = 2, .rc = 1,
+						   .bconst = bc, .seed = (uint64_t)(ta * 4 + tb * 2 + bc), .nattr = 4 };
+				int64_t M = 37, N = 45, K = 70;
+				a.a[0] = ta ? K : M;
+				a.a[1] = ta ? M : K;
+				a.b[0] = tb ? N : K;
+				a.b[1] = tb ? K : N;
+				a.c[0] = N;
+				a.attr[0] = (struct sinan_attr)SINAN_ATTR_I("transA", ta);
+				a.attr[1] = (struct sinan_attr)SINAN_ATTR_I("transB", tb);
+				a.attr[2] = (struct sinan_attr)SINAN_ATTR_F("alpha", 0.5f);
+				a.attr[3] = (struct sinan_attr)SINAN_ATTR_F("beta", 2.0f);
+				check(b_binary, &a, 1e-4, 1e-5);
+			}
+}
+
+static sinan_graph_t b_mlp(const struct bargs *a)
+{
+	sinan_graph_t g = sinan_graph_create();
+	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, a->ra, a->a);
+	sinan_tensor_t r = sinan_graph_input(g, "r", a->type, 2, (int64_t[]){ a->a[0], a->b[1] });
+	sinan_tensor_t h = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ x, crand(g, a->type, 2, a->b, a->seed) },
+					  0, NULL);
+	h = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ h, crand(g, a->type, 1, &a->b[1], a->seed + 1) }, 0, NULL);
+	h = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ r, h }, 0, NULL);
+	h = sinan_graph_op(g, a->op, 1, &h, 0, NULL);
+	sinan_graph_output(g, h, "y");
+	return g;
+}
+
+static void matmul_epilogues(void **state)
+{
+	(void)state;
+	static const char *const act[] = { "Relu", "Sigmoid", "Tanh", "LeakyRelu", "HardSwish", "Abs" };
+	for (size_t i = 0; i < CC_ARRAY_SIZE(act); i++) {
+		struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = act[i], .ra = 2, .a = { 61, 96 }, .b = { 96, 150 },
+				   .seed = i };
+		check(b_mlp, &a, 1e-4, 1e-5);
+	}
+}
+
+static void matmul_fp16(void **state)
+{
+	(void)state;
+	struct bargs a = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 2, .rb = 2, .a = { 70, 300 },
+			   .b = { 300, 90 }, .bconst = true, .seed = 11, .rc = -1 };
+	check(b_binary, &a, 1e-2, 1e-2);
+	a.bconst = false;
+	check(b_binary, &a, 1e-2, 1e-2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(elem_unary),
+		cmocka_unit_test(elem_broadcast),
+		cmocka_unit_test(elem_compare_where),
+		cmocka_unit_test(elem_cast),
+		cmocka_unit_test(matmul_shapes),
+		cmocka_unit_test(matmul_batched),
+		cmocka_unit_test(gemm_attrs),
+		cmocka_unit_test(matmul_epilogues),
+		cmocka_unit_test(matmul_fp16),
+	};
+	return cmocka_run_group_tests_name("compiler-kernels", tests, setup, teardown);
+}
