@@ -181,6 +181,7 @@ static void sinan_ring_emit(struct sinan_queue *q, struct sinan_job *job)
 	pkt[PKT_QW(struct sinan_pkt_fence, seq)] = job->seq;
 	sinan_ring_put(q, pkt);
 
+	job->ring_epoch = q->ring_epoch;
 	spin_lock_irqsave(&sdev->fence_lock, flags);
 	if (list_empty(&job->link))
 		list_add_tail(&job->link, &q->inflight);
@@ -216,8 +217,11 @@ static struct dma_fence *sinan_job_run(struct drm_sched_job *sched_job)
 			return ERR_PTR(-ENOMEM);
 		dma_fence_init(fence, &sinan_fence_ops, &sdev->fence_lock, q->fence_ctx, job->seq);
 		job->hw_fence = fence;
-	} else if (dma_fence_is_signaled(job->hw_fence)) {
-		/* Resubmitted after a recovery that already decided its fate. */
+	} else if (dma_fence_is_signaled(job->hw_fence) || job->ring_epoch == q->ring_epoch) {
+		/*
+		 * Resubmitted by a recovery: either it decided the job's fate,
+		 * or the job is still on the ring it was written to.
+		 */
 		return dma_fence_get(job->hw_fence);
 	}
 
@@ -350,6 +354,7 @@ static void sinan_queue_recover(struct sinan_queue *q, struct sinan_job *bad, u3
 		  q->ctx->asid, guilty ? guilty->seq : 0,
 		  error == DRM_SINAN_QUEUE_ERR_TIMEOUT ? "timeout" : sinan_hw_err_str(error), err);
 	q->wptr = 0;
+	q->ring_epoch++;
 	sinan_queue_restart(q);
 	sinan_reset_uevent(sdev, "queue", q->hwq, err);
 	if (escalate)
@@ -471,8 +476,33 @@ static int sinan_queue_hw_start(struct sinan_queue *q)
 
 	sinan_queue_hw_config(q, &cfg);
 	q->wptr = 0;
+	q->ring_epoch++;
 	q->cq_rptr = 0;
 	return sinan_hw_queue_start(q->sdev, q->hwq, &cfg);
+}
+
+/*
+ * A job that was on the hardware through SINAN_JOB_MAX_RESETS device
+ * resets is taken for their cause: it fails with -EIO and its queue is
+ * banned, so that a job that kills the firmware does not do it forever.
+ */
+static bool sinan_queue_too_many_resets(struct sinan_queue *q)
+{
+	struct sinan_job *job, *guilty = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->sdev->fence_lock, flags);
+	list_for_each_entry(job, &q->inflight, link)
+		if (++job->resets > SINAN_JOB_MAX_RESETS && !guilty)
+			guilty = job;
+	spin_unlock_irqrestore(&q->sdev->fence_lock, flags);
+	if (!guilty)
+		return false;
+	sinan_err(q->sdev, "queue %u (ASID %u): job %llu was running in %u device resets: guilty\n",
+		  q->hwq, q->ctx->asid, guilty->seq, guilty->resets);
+	sinan_queue_ban(q, guilty, DRM_SINAN_QUEUE_ERR_ABORTED, -EIO);
+	sinan_queue_fail_inflight(q, guilty, -EIO);
+	return true;
 }
 
 /* Reset, reboot, re-arm the MMU. Called with the queues stopped. */
@@ -535,7 +565,7 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 		q->reset_count++;
 		if (ret) {
 			sinan_queue_fail_inflight(q, NULL, -ENODEV);
-		} else if (q->banned) {
+		} else if (q->banned || sinan_queue_too_many_resets(q)) {
 			sinan_queue_fail_inflight(q, NULL, -ECANCELED);
 		} else if (sinan_queue_hw_start(q)) {
 			sinan_queue_ban(q, NULL, DRM_SINAN_QUEUE_ERR_ABORTED, -EIO);

@@ -216,6 +216,27 @@ static uint64_t sysfs_reset_count(void)
 	return n;
 }
 
+/* A SIGNAL that adds 1 at @addr: counts the runs of a job. */
+static void signal_add(struct kt_cmd *c, uint64_t addr)
+{
+	struct sinan_pkt_signal *p = kt_cmd_pkt(c);
+
+	p->header = SINAN_PKT_HDR(SINAN_OP_SIGNAL, SINAN_SIGNAL_F_ADD);
+	p->addr = addr;
+	p->value = 1;
+}
+
+/* Wait until the counter at word @i of @map reaches @n. */
+static void wait_count(void *map, int i, uint64_t n)
+{
+	volatile uint64_t *w = (volatile uint64_t *)map + i;
+	int64_t deadline = kt_deadline(WAIT_MS);
+
+	while (*w < n && kt_now_ns() < deadline)
+		usleep(1000);
+	assert_int_equal(*w, n);
+}
+
 /*
  * A device reset with work in flight: two queues hold jobs blocked on a
  * host flag when the device goes down (firmware crash, or forced through
@@ -241,9 +262,12 @@ static void device_reset(const char *how)
 	for (int i = 0; i < 2; i++) {
 		q[i] = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
 		kt_cmd_new(fd, &cmd[i], 4096);
+		signal_add(&cmd[i], flag.va + 8 * (1 + i));
 		kt_cmd_wait(&cmd[i], flag.va, 1);
 		kt_cmd_fill(&cmd[i], out.va + 4096 * i, 0x5e5e0000 + i, 4096);
 		seq[i] = kt_submit(fd, q[i], &cmd[i]);
+		/* Running (blocked in its WAIT) when the device goes down. */
+		wait_count(flag.map, 1 + i, 1);
 	}
 	if (!strcmp(how, "fw-crash"))
 		inject(fd, q[0], "fw-crash");
@@ -259,7 +283,9 @@ static void device_reset(const char *how)
 	assert_int_equal(sysfs_reset_count(), sys_resets + 1);
 	assert_true(fw_boot_count(fd) > boots);
 
-	/* Still blocked, then released: innocent jobs complete. */
+	/* Run again from the start on the new rings, then released: complete. */
+	for (int i = 0; i < 2; i++)
+		wait_count(flag.map, 1 + i, 2);
 	*(volatile uint64_t *)flag.map = 1;
 	for (int i = 0; i < 2; i++) {
 		struct drm_sinan_queue_status st;
@@ -305,6 +331,55 @@ static void test_force_recovery(void **state)
 	device_reset("force");
 }
 
+static void force_reset_and_wait(int fd)
+{
+	uint64_t resets = kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT);
+	int64_t deadline = kt_deadline(WAIT_MS);
+
+	assert_int_equal(kt_debugfs_write("force_recovery", "1"), 0);
+	while (kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT) == resets && kt_now_ns() < deadline)
+		usleep(10000);
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT), resets + 1);
+}
+
+/*
+ * A job on the hardware through one device reset after another is taken
+ * for their cause: after SINAN_JOB_MAX_RESETS replays it fails with -EIO
+ * and its queue is banned; other queues carry on.
+ */
+static void test_repeat_offender(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 60000);
+	struct kt_buf flag;
+	struct kt_cmd cmd;
+	uint64_t seq;
+	int32_t st;
+
+	(void)state;
+	kt_buf_new(fd, &flag, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
+	memset(flag.map, 0, 4096);
+	kt_cmd_new(fd, &cmd, 4096);
+	/* Count its runs in word 1, then block on word 0. */
+	signal_add(&cmd, flag.va + 8);
+	kt_cmd_wait(&cmd, flag.va, 1);
+	seq = kt_submit(fd, q, &cmd);
+	for (int i = 1; i <= 3; i++) {
+		/* On the hardware (its i-th run) before the device goes down. */
+		wait_count(flag.map, 1, i);
+		force_reset_and_wait(fd);
+		if (i < 3)
+			assert_int_equal(kt_try_wait(fd, DRM_SINAN_WAIT_SEQ, q, seq, kt_deadline(20),
+						     &st), -ETIME);
+	}
+	assert_int_equal(kt_wait(fd, q, seq, WAIT_MS), -EIO);
+	expect_banned(fd, q, DRM_SINAN_QUEUE_ERR_ABORTED);
+	expect_device_works(fd);
+	kt_cmd_free(fd, &cmd);
+	kt_buf_free(fd, &flag);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_inject_illegal),
 		cmocka_unit_test(test_fw_crash),
 		cmocka_unit_test(test_force_recovery),
+		cmocka_unit_test(test_repeat_offender),
 	};
 
 	return cmocka_run_group_tests_name("kernel-recovery", tests, NULL, NULL);
