@@ -8,6 +8,8 @@
  *   fw_info         firmware version, features, heartbeat, status
  *   fw_log          the firmware's log ring
  *   force_recovery  write 1: reset the device as if the firmware had died
+ *   fail_next_reset write 1: the next device reset fails, as if the device
+ *                   did not come back (to test the dead-device path)
  *   inject          write "KIND [HWQ]" (hang, dma, ecc, fw-crash, illegal,
  *                   mmu): inject a fault through the device's debug page
  *                   (only when the device exposes it, SINAN_CAP_DEBUG_REGS)
@@ -181,6 +183,7 @@ static void sinan_debugfs_create(struct sinan_device *sdev, struct dentry *root)
 	debugfs_create_file("fw_info", 0444, root, sdev, &sinan_fw_info_debugfs_fops);
 	debugfs_create_file("fw_log", 0444, root, sdev, &sinan_fw_log_debugfs_fops);
 	debugfs_create_file("force_recovery", 0200, root, sdev, &sinan_force_recovery_fops);
+	debugfs_create_bool("fail_next_reset", 0600, root, &sdev->fail_next_reset);
 	debugfs_create_file("inject", 0200, root, sdev, &sinan_inject_fops);
 }
 

@@ -182,6 +182,7 @@ struct sinan_device {
 	const char *reset_reason;	/* static string: why the last request */
 	atomic_t reset_count;
 	bool dead;			/* recovery failed: everything ends with -ENODEV */
+	bool fail_next_reset;		/* debugfs: the next reset fails, as if the device died */
 
 	/* statistics */
 	atomic64_t busy_cycles;		/* summed over jobs, from completion records */

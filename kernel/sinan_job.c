@@ -510,6 +510,11 @@ static int sinan_device_reinit(struct sinan_device *sdev)
 {
 	int ret;
 
+	if (sdev->fail_next_reset) {
+		sdev->fail_next_reset = false;
+		sinan_err(sdev, "failing this reset as asked through debugfs\n");
+		return -EIO;
+	}
 	ret = sinan_hw_reset(sdev);
 	if (ret)
 		return ret;
@@ -739,6 +744,8 @@ int sinan_queue_create_ioctl(struct drm_device *dev, void *data, struct drm_file
 	if (args->flags || args->pad || args->engine > DRM_SINAN_ENGINE_COPY ||
 	    args->priority > DRM_SINAN_PRIORITY_HIGH || args->timeout_ms > SINAN_TIMEOUT_MAX_MS)
 		return -EINVAL;
+	if (READ_ONCE(sdev->dead))
+		return -ENODEV;
 
 	q = sinan_queue_alloc(ctx, args);
 	if (IS_ERR(q))

@@ -426,6 +426,57 @@ static void test_remove_with_open_files(void **state)
 	smoke();
 }
 
+/*
+ * A device that does not come back from a reset is given up: jobs end
+ * with -ENODEV, nothing new is accepted; rebinding the driver (no module
+ * reload) brings it back.
+ */
+static void test_dead_device_rebind(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 60000);
+	struct drm_sinan_queue_create qc = { 0 };
+	struct kt_buf flag;
+	struct kt_cmd cmd;
+	struct sinan_pkt_signal *add;
+	uint64_t seq;
+	int64_t deadline;
+
+	(void)state;
+	kt_buf_new(fd, &flag, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
+	memset(flag.map, 0, 4096);
+	kt_cmd_new(fd, &cmd, 4096);
+	add = kt_cmd_pkt(&cmd);
+	add->header = SINAN_PKT_HDR(SINAN_OP_SIGNAL, SINAN_SIGNAL_F_ADD);
+	add->addr = flag.va + 8;
+	add->value = 1;
+	kt_cmd_wait(&cmd, flag.va, 1);
+	seq = kt_submit(fd, q, &cmd);
+	deadline = kt_deadline(WAIT_MS);
+	while (!((volatile uint64_t *)flag.map)[1] && kt_now_ns() < deadline)
+		usleep(1000);
+	assert_int_equal(((volatile uint64_t *)flag.map)[1], 1);
+
+	assert_int_equal(kt_debugfs_write("fail_next_reset", "1"), 0);
+	assert_int_equal(kt_debugfs_write("force_recovery", "1"), 0);
+	assert_int_equal(kt_wait(fd, q, seq, WAIT_MS), -ENODEV);
+	{
+		struct drm_sinan_submit s = {
+			.queue_id = q, .cmdbuf_va = cmd.buf.va, .cmdbuf_size = 64,
+		};
+
+		assert_int_equal(kt_try_submit(fd, &s), -ENODEV);
+	}
+	assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_QUEUE_CREATE, &qc), -ENODEV);
+	kt_cmd_free(fd, &cmd);
+	kt_buf_free(fd, &flag);
+	close(fd);
+
+	unbind_driver();
+	assert_int_equal(bind_driver(), 0);
+	smoke();
+}
+
 /* Nothing in the whole log of this boot looks like a kernel problem. */
 static void test_dmesg_clean(void **state)
 {
@@ -442,6 +493,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_fw_probe_failures, fw_teardown),
+		cmocka_unit_test(test_dead_device_rebind),
 		cmocka_unit_test(test_unload_with_open_file),
 		cmocka_unit_test(test_load_unload_loop),
 		cmocka_unit_test(test_remove_with_open_files),
