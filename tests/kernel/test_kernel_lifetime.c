@@ -277,24 +277,12 @@ static void module_load(void)
 	assert_true(is_bound());
 }
 
-/* A copy through the device: it is there and works. */
+/* The device is there and works. */
 static void smoke(void)
 {
 	int fd = kt_open();
-	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
-	struct kt_buf dev, host;
-	struct kt_cmd cmd;
 
-	kt_buf_new(fd, &dev, 4096, DRM_SINAN_BO_PLACEMENT_DEVICE);
-	kt_buf_new(fd, &host, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
-	kt_cmd_new(fd, &cmd, 4096);
-	kt_cmd_fill(&cmd, dev.va, 0x13572468, 4096);
-	kt_cmd_copy(&cmd, host.va, dev.va, 4096);
-	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), 0);
-	assert_int_equal(((uint32_t *)host.map)[1023], 0x13572468);
-	kt_cmd_free(fd, &cmd);
-	kt_buf_free(fd, &host);
-	kt_buf_free(fd, &dev);
+	kt_device_works(fd);
 	close(fd);
 }
 
@@ -438,24 +426,16 @@ static void test_dead_device_rebind(void **state)
 	struct drm_sinan_queue_create qc = { 0 };
 	struct kt_buf flag;
 	struct kt_cmd cmd;
-	struct sinan_pkt_signal *add;
 	uint64_t seq;
-	int64_t deadline;
 
 	(void)state;
 	kt_buf_new(fd, &flag, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
 	memset(flag.map, 0, 4096);
 	kt_cmd_new(fd, &cmd, 4096);
-	add = kt_cmd_pkt(&cmd);
-	add->header = SINAN_PKT_HDR(SINAN_OP_SIGNAL, SINAN_SIGNAL_F_ADD);
-	add->addr = flag.va + 8;
-	add->value = 1;
+	kt_cmd_signal_add(&cmd, flag.va + 8, 1);
 	kt_cmd_wait(&cmd, flag.va, 1);
 	seq = kt_submit(fd, q, &cmd);
-	deadline = kt_deadline(WAIT_MS);
-	while (!((volatile uint64_t *)flag.map)[1] && kt_now_ns() < deadline)
-		usleep(1000);
-	assert_int_equal(((volatile uint64_t *)flag.map)[1], 1);
+	kt_wait_count((uint64_t *)flag.map + 1, 1, WAIT_MS);
 
 	assert_int_equal(kt_debugfs_write("fail_next_reset", "1"), 0);
 	assert_int_equal(kt_debugfs_write("force_recovery", "1"), 0);

@@ -53,27 +53,6 @@ static void expect_banned(int fd, uint32_t q, uint32_t error)
 	assert_int_equal(kt_try_submit(fd, &s), -ECANCELED);
 }
 
-/* A queue created afterwards does real work. */
-static void expect_device_works(int fd)
-{
-	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
-	struct kt_buf src, dst;
-	struct kt_cmd cmd;
-
-	kt_buf_new(fd, &src, 8192, DRM_SINAN_BO_PLACEMENT_DEVICE);
-	kt_buf_new(fd, &dst, 8192, DRM_SINAN_BO_PLACEMENT_HOST);
-	kt_cmd_new(fd, &cmd, 4096);
-	kt_cmd_fill(&cmd, src.va, 0x0badf00d, 8192);
-	kt_cmd_copy(&cmd, dst.va, src.va, 8192);
-	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), 0);
-	for (int i = 0; i < 2048; i++)
-		assert_int_equal(((uint32_t *)dst.map)[i], 0x0badf00d);
-	kt_cmd_free(fd, &cmd);
-	kt_buf_free(fd, &dst);
-	kt_buf_free(fd, &src);
-	kt_queue_destroy(fd, q);
-}
-
 /*
  * A WAIT on a value nobody writes: the queue's timeout fires, the job ends
  * with -ETIMEDOUT, the job queued behind it with -ECANCELED; a bystander
@@ -106,7 +85,7 @@ static void test_hang_timeout(void **state)
 	assert_int_equal(kt_queue_status(fd, other).state, DRM_SINAN_QUEUE_STATE_ACTIVE);
 	assert_int_equal(kt_queue_status(fd, other).reset_count, 0);
 	assert_int_equal(kt_wait(fd, other, kt_submit(fd, other, &nop), WAIT_MS), 0);
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &nop);
 	kt_cmd_free(fd, &hang);
 	kt_buf_free(fd, &flag);
@@ -129,7 +108,7 @@ static void test_inject_hang(void **state)
 	inject(fd, q, "hang");
 	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), -ETIMEDOUT);
 	expect_banned(fd, q, DRM_SINAN_QUEUE_ERR_TIMEOUT);
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &cmd);
 	close(fd);
 }
@@ -157,7 +136,7 @@ static void inject_and_expect(const char *kind, int err, uint32_t hw_err, int la
 	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), err);
 	expect_banned(fd, q, hw_err);
 	assert_true(kt_uevent_expect(ev, "SINAN_RESET_KIND=queue", 5000));
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &cmd);
 	kt_buf_free(fd, &dev);
 	kt_buf_free(fd, &host);
@@ -216,27 +195,6 @@ static uint64_t sysfs_reset_count(void)
 	return n;
 }
 
-/* A SIGNAL that adds 1 at @addr: counts the runs of a job. */
-static void signal_add(struct kt_cmd *c, uint64_t addr)
-{
-	struct sinan_pkt_signal *p = kt_cmd_pkt(c);
-
-	p->header = SINAN_PKT_HDR(SINAN_OP_SIGNAL, SINAN_SIGNAL_F_ADD);
-	p->addr = addr;
-	p->value = 1;
-}
-
-/* Wait until the counter at word @i of @map reaches @n. */
-static void wait_count(void *map, int i, uint64_t n)
-{
-	volatile uint64_t *w = (volatile uint64_t *)map + i;
-	int64_t deadline = kt_deadline(WAIT_MS);
-
-	while (*w < n && kt_now_ns() < deadline)
-		usleep(1000);
-	assert_int_equal(*w, n);
-}
-
 /*
  * A device reset with work in flight: two queues hold jobs blocked on a
  * host flag when the device goes down (firmware crash, or forced through
@@ -262,12 +220,12 @@ static void device_reset(const char *how)
 	for (int i = 0; i < 2; i++) {
 		q[i] = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
 		kt_cmd_new(fd, &cmd[i], 4096);
-		signal_add(&cmd[i], flag.va + 8 * (1 + i));
+		kt_cmd_signal_add(&cmd[i], flag.va + 8 * (1 + i), 1);
 		kt_cmd_wait(&cmd[i], flag.va, 1);
 		kt_cmd_fill(&cmd[i], out.va + 4096 * i, 0x5e5e0000 + i, 4096);
 		seq[i] = kt_submit(fd, q[i], &cmd[i]);
 		/* Running (blocked in its WAIT) when the device goes down. */
-		wait_count(flag.map, 1 + i, 1);
+		kt_wait_count((uint64_t *)flag.map + 1 + i, 1, WAIT_MS);
 	}
 	if (!strcmp(how, "fw-crash"))
 		inject(fd, q[0], "fw-crash");
@@ -285,7 +243,7 @@ static void device_reset(const char *how)
 
 	/* Run again from the start on the new rings, then released: complete. */
 	for (int i = 0; i < 2; i++)
-		wait_count(flag.map, 1 + i, 2);
+		kt_wait_count((uint64_t *)flag.map + 1 + i, 2, WAIT_MS);
 	*(volatile uint64_t *)flag.map = 1;
 	for (int i = 0; i < 2; i++) {
 		struct drm_sinan_queue_status st;
@@ -302,7 +260,7 @@ static void device_reset(const char *how)
 		kt_cmd_nop(&cmd[i]);
 		assert_int_equal(kt_wait(fd, q[i], kt_submit(fd, q[i], &cmd[i]), WAIT_MS), 0);
 	}
-	expect_device_works(fd);
+	kt_device_works(fd);
 	for (int i = 0; i < 2; i++)
 		kt_cmd_free(fd, &cmd[i]);
 	kt_buf_free(fd, &out);
@@ -361,12 +319,12 @@ static void test_repeat_offender(void **state)
 	memset(flag.map, 0, 4096);
 	kt_cmd_new(fd, &cmd, 4096);
 	/* Count its runs in word 1, then block on word 0. */
-	signal_add(&cmd, flag.va + 8);
+	kt_cmd_signal_add(&cmd, flag.va + 8, 1);
 	kt_cmd_wait(&cmd, flag.va, 1);
 	seq = kt_submit(fd, q, &cmd);
 	for (int i = 1; i <= 3; i++) {
 		/* On the hardware (its i-th run) before the device goes down. */
-		wait_count(flag.map, 1, i);
+		kt_wait_count((uint64_t *)flag.map + 1, i, WAIT_MS);
 		force_reset_and_wait(fd);
 		if (i < 3)
 			assert_int_equal(kt_try_wait(fd, DRM_SINAN_WAIT_SEQ, q, seq, kt_deadline(20),
@@ -374,7 +332,7 @@ static void test_repeat_offender(void **state)
 	}
 	assert_int_equal(kt_wait(fd, q, seq, WAIT_MS), -EIO);
 	expect_banned(fd, q, DRM_SINAN_QUEUE_ERR_ABORTED);
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &cmd);
 	kt_buf_free(fd, &flag);
 	close(fd);
