@@ -187,6 +187,7 @@ struct sinan_device {
 	/* statistics */
 	atomic64_t busy_cycles;		/* summed over jobs, from completion records */
 	u32 last_prog_error;
+	char mbox_result[64];		/* debugfs "mbox": the last answer */
 
 	struct dentry *debugfs;
 };

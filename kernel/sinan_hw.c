@@ -312,6 +312,8 @@ int sinan_hw_queue_start(struct sinan_device *sdev, u32 hwq, const struct sinan_
 		    SINAN_FLD_PREP(SINAN_Q_CONFIG, IRQ, 1));
 	sinan_qwr32(sdev, hwq, WATCHDOG, cfg->watchdog_kc);
 	sinan_qwr32(sdev, hwq, CTRL, SINAN_Q_CTRL_ENABLE);
+	sinan_dbg(sdev, REG, "queue %u: ring 0x%llx+0x%x, completions 0x%llx+0x%x, ASID %u\n",
+		  hwq, cfg->ring_va, cfg->ring_size, cfg->cq_va, cfg->cq_size, cfg->asid);
 	status = sinan_qrd32(sdev, hwq, STATUS);
 	if (status != SINAN_QS_IDLE) {
 		u32 err = sinan_qrd32(sdev, hwq, ERROR);

@@ -338,6 +338,40 @@ static void test_repeat_offender(void **state)
 	close(fd);
 }
 
+/*
+ * The heartbeat watchdog: the firmware is told (mailbox) to beat once per
+ * 10 s, which the driver must take for a stall and answer with a device
+ * reset; the rebooted firmware beats normally again.
+ */
+static void test_heartbeat_stall(void **state)
+{
+	int fd = kt_open();
+	uint64_t resets = kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT);
+	char cmd[64], line[128] = "";
+	int64_t deadline;
+	FILE *f;
+
+	(void)state;
+	assert_true(kt_debugfs_dir()[0]);
+	snprintf(cmd, sizeof(cmd), "%d 10000000", SINAN_MBOX_CMD_SET_HB_PERIOD);
+	assert_int_equal(kt_debugfs_write("mbox", cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/mbox", kt_debugfs_dir());
+	f = fopen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(line[0], '0');	/* the firmware took the command */
+
+	deadline = kt_deadline(WAIT_MS);
+	while (kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT) == resets && kt_now_ns() < deadline)
+		usleep(10000);
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT), resets + 1);
+	assert_int_equal(kt_sh("dmesg | grep -q 'resetting the device: firmware heartbeat stalled'"),
+			 0);
+	kt_device_works(fd);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_fw_crash),
 		cmocka_unit_test(test_force_recovery),
 		cmocka_unit_test(test_repeat_offender),
+		cmocka_unit_test(test_heartbeat_stall),
 	};
 
 	return cmocka_run_group_tests_name("kernel-recovery", tests, NULL, NULL);
