@@ -98,6 +98,8 @@ static void sinan_queue_process_locked(struct sinan_queue *q)
 	u32 wptr;
 
 	lockdep_assert_held(&sdev->fence_lock);
+	if (!q->hw_live)
+		return;
 	wptr = sinan_qrd32(sdev, q->hwq, CQ_WPTR);
 	if (wptr - q->cq_rptr > SINAN_CQ_SIZE) {
 		sinan_warn(sdev, "queue %u: completion ring overrun, %u bytes lost\n", q->hwq,
@@ -133,7 +135,7 @@ void sinan_queue_irq(struct sinan_device *sdev, u32 hwq)
 
 	spin_lock_irqsave(&sdev->fence_lock, flags);
 	q = sdev->hwq[hwq];
-	if (q) {
+	if (q && q->hw_live) {
 		sinan_queue_process_locked(q);
 		status = sinan_qrd32(sdev, hwq, STATUS);
 	}
@@ -338,6 +340,7 @@ static void sinan_queue_recover(struct sinan_queue *q, struct sinan_job *bad, u3
 		/* Jobs that completed before the error are not guilty. */
 		spin_lock_irqsave(&sdev->fence_lock, flags);
 		sinan_queue_process_locked(q);
+		q->hw_live = false;
 		spin_unlock_irqrestore(&sdev->fence_lock, flags);
 		escalate = sinan_hw_queue_reset(sdev, q->hwq) != 0;
 		drm_dev_exit(idx);
@@ -473,12 +476,18 @@ static void sinan_queue_hw_config(struct sinan_queue *q, struct sinan_hwq_config
 static int sinan_queue_hw_start(struct sinan_queue *q)
 {
 	struct sinan_hwq_config cfg;
+	unsigned long flags;
+	int ret;
 
 	sinan_queue_hw_config(q, &cfg);
 	q->wptr = 0;
 	q->ring_epoch++;
+	ret = sinan_hw_queue_start(q->sdev, q->hwq, &cfg);
+	spin_lock_irqsave(&q->sdev->fence_lock, flags);
 	q->cq_rptr = 0;
-	return sinan_hw_queue_start(q->sdev, q->hwq, &cfg);
+	q->hw_live = !ret;
+	spin_unlock_irqrestore(&q->sdev->fence_lock, flags);
+	return ret;
 }
 
 /*
@@ -551,9 +560,12 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 		sinan_err(sdev, "resetting the device: %s\n", why);
 		/* Keep what completed before the reset. */
 		spin_lock_irqsave(&sdev->fence_lock, flags);
-		for (i = 0; i < sdev->hw.num_queues; i++)
-			if (sdev->hwq[i])
+		for (i = 0; i < sdev->hw.num_queues; i++) {
+			if (sdev->hwq[i]) {
 				sinan_queue_process_locked(sdev->hwq[i]);
+				sdev->hwq[i]->hw_live = false;
+			}
+		}
 		spin_unlock_irqrestore(&sdev->fence_lock, flags);
 		ret = sinan_device_reinit(sdev);
 		if (ret) {

@@ -46,6 +46,9 @@ struct seq_file;
  * @ring_epoch: bumped whenever the hardware queue starts from an empty
  *   ring: a job emitted in an older epoch must be emitted again.
  * @cq_rptr: completion bytes consumed (under &sinan_device.fence_lock).
+ * @hw_live: the hardware queue runs with the pointers the driver knows;
+ *   cleared (under fence_lock) before recovery resets it, so that the
+ *   interrupt thread does not read a queue in the middle of a reset.
  * @inflight: jobs handed to the hardware and not signalled, by sequence
  *   number (under &sinan_device.fence_lock).
  * @done_seq: last job completed, successfully or not (fence_lock).
@@ -83,6 +86,7 @@ struct sinan_queue {
 	u32 wptr;
 	u32 ring_epoch;
 	u32 cq_rptr;
+	bool hw_live;
 	struct list_head inflight;
 	u64 done_seq;
 

@@ -4,7 +4,8 @@
 #   make check-kernel   on both test kernels, in a machine with the device's
 #                       debug page (fault injection): the recovery and
 #                       lifetime suites (suite guest-<k>-kernel), a boot with
-#                       a defective firmware (guest-<k>-kernel-fwboot), and
+#                       a defective firmware (guest-<k>-kernel-fwboot), the
+#                       execution suite on INTx (guest-6.12-kernel-intx), and
 #                       make lint. The uAPI and execution suites are ordinary
 #                       GUEST_TESTS, run by check-guest.
 #   make install-kmod   build sinan.ko for the running kernel (KVER=...) and
@@ -20,8 +21,8 @@ KCHECK_FW := $(FW_DIR)/test
 
 CHECK_SUITES += check-kernel
 
-.PHONY: check-kernel check-kernel-guest check-kernel-fwboot
-check-kernel: check-kernel-guest check-kernel-fwboot
+.PHONY: check-kernel check-kernel-guest check-kernel-fwboot check-kernel-intx
+check-kernel: check-kernel-guest check-kernel-fwboot check-kernel-intx
 	$(Q)$(RUN_TEST) lint-checkpatch $(MAKE) --no-print-directory lint-checkpatch
 	$(Q)for k in $(KCHECK_KERNELS); do \
 		$(RUN_TEST) lint-kbuild-$$k $(MAKE) --no-print-directory lint-kbuild-$$k; done
@@ -35,6 +36,11 @@ check-kernel-guest: user modules firmware $(VM_DEPS)
 			--bin $(TOP)/scripts/guest-run-tests.sh -- \
 			$(TOP)/scripts/guest-run-tests.sh $(KCHECK_TESTS); \
 	done
+
+# Without MSI/MSI-X: the execution suite on the INTx fallback.
+check-kernel-intx: user modules firmware $(VM_DEPS)
+	$(Q)$(RUN_TEST) guest-6.12-kernel-intx $(SINAN_VM) --kernel 6.12 --append pci=nomsi \
+		--bin $(USER_O)/bin/test-kernel-exec -- $(USER_O)/bin/test-kernel-exec
 
 # The firmware check as a user meets it: boot with a defective image.
 check-kernel-fwboot: modules firmware $(VM_DEPS)

@@ -457,7 +457,11 @@ static void test_dead_device_rebind(void **state)
 	smoke();
 }
 
-/* Nothing in the whole log of this boot looks like a kernel problem. */
+/*
+ * Nothing in the whole log of this boot looks like a kernel problem, and
+ * the driver never warned (a warning is a driver bug: a register write
+ * the device refused, a completion ring overrun, ...).
+ */
 static void test_dmesg_clean(void **state)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -466,7 +470,7 @@ static void test_dmesg_clean(void **state)
 	assert_true(fd >= 0);
 	kmsg_errors(fd, NULL, 0);
 	close(fd);
-	assert_int_not_equal(kt_sh("dmesg | grep -q 'programming error'"), 0);
+	assert_int_not_equal(kt_sh("dmesg -r | grep -E '^<4>.*: sinan_[a-z_]+\\(\\): '"), 0);
 }
 
 int main(void)
