@@ -24,6 +24,7 @@ CHECK_SUITES += check-kernel
 .PHONY: check-kernel check-kernel-guest check-kernel-fwboot check-kernel-intx
 check-kernel: check-kernel-guest check-kernel-fwboot check-kernel-intx
 	$(Q)$(RUN_TEST) lint-checkpatch $(MAKE) --no-print-directory lint-checkpatch
+	$(Q)$(RUN_TEST) lint-kerneldoc $(MAKE) --no-print-directory lint-kerneldoc
 	$(Q)for k in $(KCHECK_KERNELS); do \
 		$(RUN_TEST) lint-kbuild-$$k $(MAKE) --no-print-directory lint-kbuild-$$k; done
 

@@ -4,6 +4,8 @@
 #   checkpatch.pl --strict   on kernel/*.[ch] (the script, spelling.txt and
 #                            const_structs.checkpatch come from Debian's
 #                            linux-source-6.1, extracted into build/lint/)
+#   kernel-doc               every kernel-doc comment of kernel/ and of the
+#                            uAPI header complete
 #   sparse (C=2) and W=1     kbuild against both test kernels' headers, in
 #                            build/lint/kmod/<tag> (the module build is not
 #                            disturbed)
@@ -14,6 +16,8 @@
 LINT_DIR := $(BUILD)/lint
 LINT_SRC := /usr/src/linux-source-6.1.tar.xz
 CHECKPATCH := $(LINT_DIR)/scripts/checkpatch.pl
+KERNELDOC := $(LINT_DIR)/scripts/kernel-doc
+KLINT_UAPI := include/uapi/drm/sinan_accel.h
 KLINT_SRCS := $(sort $(wildcard kernel/*.c kernel/*.h))
 KLINT_COMPAT := kernel/sinan_compat.h
 
@@ -21,13 +25,22 @@ $(CHECKPATCH): | deps
 	$(Q)mkdir -p $(LINT_DIR)
 	$(Q)tar -xJf $(LINT_SRC) -C $(LINT_DIR) --strip-components=1 \
 		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch
+		linux-source-6.1/scripts/const_structs.checkpatch linux-source-6.1/scripts/kernel-doc
 	$(Q)touch $@
 
 CHECKPATCH_FLAGS := --strict --no-tree --terse --show-types --quiet -f
 
-.PHONY: lint lint-checkpatch lint-kbuild
-lint: lint-checkpatch lint-kbuild
+.PHONY: lint lint-checkpatch lint-kerneldoc lint-kbuild
+lint: lint-checkpatch lint-kerneldoc lint-kbuild
+
+lint-kerneldoc: $(LINT_DIR)/kerneldoc.ok
+
+$(LINT_DIR)/kerneldoc.ok: $(CHECKPATCH) $(KLINT_SRCS) $(KLINT_UAPI) $(TOP)/mk/lint.mk
+	$(Q)rm -f $@; out=$$(perl $(KERNELDOC) -none $(KLINT_UAPI) $(KLINT_SRCS) 2>&1 | grep -E 'warning|error'); \
+	n=$$(printf '%s' "$$out" | grep -c . || true); \
+	[ -z "$$out" ] || printf '%s\n' "$$out"; \
+	echo "lint: kernel-doc: $$n finding(s)"; \
+	[ "$$n" -eq 0 ] && touch $@
 
 lint-checkpatch: $(LINT_DIR)/checkpatch.ok
 
