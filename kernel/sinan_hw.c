@@ -218,6 +218,7 @@ int sinan_irq_init(struct sinan_device *sdev)
 {
 	struct pci_dev *pdev = sdev->pdev;
 	int want = min_t(int, sdev->hw.num_msix, 1 + sdev->hw.num_queues);
+	unsigned long flags;
 	int i, ret;
 
 	/* Mask everything until the driver is ready for it. */
@@ -228,10 +229,13 @@ int sinan_irq_init(struct sinan_device *sdev)
 		return ret;
 	}
 	sdev->nvec = ret;
+	/* Only the INTx line may be shared; it stays masked until the thread ran. */
+	flags = IRQF_ONESHOT;
+	if (!pdev->msix_enabled && !pdev->msi_enabled)
+		flags |= IRQF_SHARED;
 	for (i = 0; i < sdev->nvec; i++) {
 		ret = request_threaded_irq(pci_irq_vector(pdev, i), sinan_irq_hard,
-					   sinan_irq_thread, IRQF_ONESHOT | IRQF_SHARED,
-					   DRIVER_NAME, sdev);
+					   sinan_irq_thread, flags, DRIVER_NAME, sdev);
 		if (ret) {
 			sinan_err(sdev, "cannot request interrupt vector %d: %d\n", i, ret);
 			goto err_free_irqs;

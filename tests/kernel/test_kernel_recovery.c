@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sinan_hw/sinan_isa.h>
@@ -372,6 +373,51 @@ static void test_heartbeat_stall(void **state)
 	close(fd);
 }
 
+/*
+ * A process exits with a hung job in flight and another queued behind it:
+ * closing its file waits for the timeout to end the job (no deadlock
+ * between the context's destruction and the timeout handler), and the
+ * device serves the others meanwhile and afterwards.
+ */
+static void test_exit_with_hung_job(void **state)
+{
+	int fd = kt_open(), status;
+	uint32_t other = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	struct kt_cmd nop;
+	pid_t pid;
+
+	(void)state;
+	kt_cmd_new(fd, &nop, 4096);
+	kt_cmd_nop(&nop);
+	pid = kt_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int cfd = kt_open();
+		uint32_t q = kt_queue_create(cfd, DRM_SINAN_ENGINE_COMPUTE, HANG_MS);
+		struct kt_buf flag;
+		struct kt_cmd cmd;
+
+		kt_buf_new(cfd, &flag, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
+		memset(flag.map, 0, 4096);
+		kt_cmd_new(cfd, &cmd, 4096);
+		kt_cmd_signal_add(&cmd, flag.va + 8, 1);
+		kt_cmd_wait(&cmd, flag.va, 1);
+		kt_submit(cfd, q, &cmd);
+		kt_submit(cfd, q, &cmd);
+		kt_wait_count((uint64_t *)flag.map + 1, 1, WAIT_MS);
+		_exit(0);	/* with everything open and in flight */
+	}
+	/* The others keep working while the child's job hangs. */
+	assert_int_equal(kt_wait(fd, other, kt_submit(fd, other, &nop), WAIT_MS), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(kt_wait(fd, other, kt_submit(fd, other, &nop), WAIT_MS), 0);
+	kt_device_works(fd);
+	kt_cmd_free(fd, &nop);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_force_recovery),
 		cmocka_unit_test(test_repeat_offender),
 		cmocka_unit_test(test_heartbeat_stall),
+		cmocka_unit_test(test_exit_with_hung_job),
 	};
 
 	return cmocka_run_group_tests_name("kernel-recovery", tests, NULL, NULL);
