@@ -45,3 +45,25 @@ check-guest: user modules firmware $(VM_DEPS)
 			$$(for t in $$tests; do echo --bin $$t; done) \
 			--bin $(TOP)/scripts/guest-run-tests.sh -- $(TOP)/scripts/guest-run-tests.sh $$tests; \
 	done; fi
+
+# Kernel code review standard (mk/lint.mk): checkpatch --strict, sparse, W=1.
+.PHONY: check-lint
+CHECK_SUITES += check-lint
+check-lint:
+	$(Q)$(RUN_TEST) lint $(MAKE) --no-print-directory lint
+
+# valgrind (memcheck): a representative set in make check, one program per
+# library (device model, runtime, compiler, assembler); every host test with
+# make check-valgrind-full (about 3 minutes).
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+VALGRIND_TESTS ?= test-emu-emu_dev test-emu-isa_fault test-runtime-basic test-runtime-errors \
+	test-runtime-launch test-compiler-onnx test-compiler-passes copy256
+.PHONY: check-valgrind check-valgrind-full
+CHECK_SUITES += check-valgrind
+check-valgrind: user
+	$(Q)for t in $$($(USERBUILD) O=$(USER_O) print-HOST_TESTS); do \
+		case " $(VALGRIND_TESTS) " in *" $$(basename $$t) "*) \
+		SINAN_BACKEND=sim $(RUN_TEST) valgrind-$$(basename $$t) $(VALGRIND) $$t;; esac; done
+check-valgrind-full: user
+	$(Q)for t in $$($(USERBUILD) O=$(USER_O) print-HOST_TESTS); do \
+		SINAN_BACKEND=sim $(RUN_TEST) valgrind-$$(basename $$t) $(VALGRIND) $$t; done

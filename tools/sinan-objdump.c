@@ -36,10 +36,11 @@ static const char *kind_name(uint32_t k)
 static void disasm(uint64_t w, char *buf, size_t len)
 {
 #ifdef HAVE_DISASM
-	if (sinan_disasm(w, buf, len) >= 0)
-		return;
-#endif
+	/* Invalid words come back as ".word" with the reason the core would reject them. */
+	sinan_disasm(w, buf, len);
+#else
 	snprintf(buf, len, ".word 0x%016llx   # opcode 0x%02x", (unsigned long long)w, SINAN_DEC_OP(w));
+#endif
 }
 
 static int dump(const char *path, int code)

@@ -74,15 +74,19 @@ static void print_queues(const struct sinan_device_props *p)
 
 	if (!node)
 		return;
-	if (sscanf(node, "/accel%u", &minor) == 1) {
-		snprintf(path, sizeof(path), "%s/sys/kernel/debug/accel/%u/queues", sysroot(), minor);
+	/* Named by PCI slot on recent kernels, by minor on older ones. */
+	if (sscanf(node, "/accel%u", &minor) == 1 || sscanf(node, "/renderD%u", &minor) == 1) {
+		const char *dir = node[1] == 'a' ? "accel" : "dri";
+
+		snprintf(path, sizeof(path), "%s/sys/kernel/debug/%s/%s/queues", sysroot(), dir, p->pci_slot);
 		f = fopen(path, "re");
-	} else if (sscanf(node, "/renderD%u", &minor) == 1) {
-		snprintf(path, sizeof(path), "%s/sys/kernel/debug/dri/%u/queues", sysroot(), minor);
-		f = fopen(path, "re");
+		if (!f) {
+			snprintf(path, sizeof(path), "%s/sys/kernel/debug/%s/%u/queues", sysroot(), dir, minor);
+			f = fopen(path, "re");
+		}
 	}
 	if (!f) {
-		printf("  Queues             : (driver queue table needs root: /sys/kernel/debug)\n");
+		printf("  Queues             : (the driver's queue table needs root and debugfs)\n");
 		return;
 	}
 	printf("  Queues             :\n");

@@ -134,7 +134,10 @@ typedef enum sinan_status {
 
 /** A short constant description of @s ("invalid argument"). Never NULL. */
 SINAN_API const char *sinan_strerror(sinan_status s);
-/** The name of hardware error code @hw_error (SINAN_ERR_* of the spec, "MMU_FAULT"). */
+/**
+ * The name of error code @hw_error: the hardware's SINAN_ERR_* ("MMU_FAULT"),
+ * or the driver's own (DRM_SINAN_QUEUE_ERR_TIMEOUT: "TIMEOUT").
+ */
 SINAN_API const char *sinan_hw_error_name(uint32_t hw_error);
 
 #define SINAN_NONE32	UINT32_MAX

@@ -469,13 +469,7 @@ struct job *cmdbuf_make_job(struct sinan_cmdbuf *cb)
 	j->cmd_bytes = cb->ndesc * SINAN_PKT_SIZE;
 	j->desc = cb->desc;
 	j->ndesc = cb->ndesc;
-	j->name = "cmdbuf";
-	for (uint32_t i = 0; i < cb->ndesc; i++) {
-		if (cb->desc[i].opcode == SINAN_OP_LAUNCH) {
-			j->name = cb->desc[i].what;
-			break;
-		}
-	}
+	j->name = job_name(cb->desc, cb->ndesc, j->name_buf, sizeof(j->name_buf));
 	atomic_fetch_add(&cb->refs, 1);
 	atomic_fetch_add(&cb->inflight, 1);
 	j->cb = cb;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <uapi/drm/sinan_accel.h>
+
 #include "sinan_int.h"
 
 static __thread struct sinan_error_info tls_err = { .size = sizeof(struct sinan_error_info) };
@@ -64,6 +66,8 @@ SINAN_API const char *sinan_hw_error_name(uint32_t e)
 		[SINAN_ERR_SYNC_HAZARD] = "SYNC_HAZARD",
 	};
 
+	if (e == DRM_SINAN_QUEUE_ERR_TIMEOUT)
+		return "TIMEOUT";	/* the driver's own: the queue's timeout stopped the job */
 	return e < SINAN_ERR_COUNT ? names[e] : "UNKNOWN";
 }
 

@@ -213,6 +213,10 @@ SINAN_API sinan_status sinan_buffer_create(sinan_device_t d, uint64_t size, enum
 		  (unsigned int)placement);
 	CHECK_ARG(!(flags & ~(SINAN_BUFFER_ZERO | SINAN_BUFFER_READ_ONLY)), "unknown flags 0x%x",
 		  flags & ~(SINAN_BUFFER_ZERO | SINAN_BUFFER_READ_ONLY));
+	if (placement == SINAN_MEM_DEVICE && size > dev->props.devmem_size)
+		return sinan_error(SINAN_E_OUT_OF_DEVICE_MEMORY, "%llu bytes is more than the device has (%llu MiB of "
+				   "device memory)", (unsigned long long)size,
+				   (unsigned long long)(dev->props.devmem_size >> 20));
 	b = buffer_new(dev, BUF_ROOT);
 	if (!b)
 		return sinan_error(SINAN_E_OUT_OF_MEMORY, "out of memory");

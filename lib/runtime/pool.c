@@ -262,9 +262,9 @@ static sinan_status pool_alloc_locked(struct sinan_pool *p, uint64_t bytes, stru
 	return SINAN_OK;
 }
 
-sinan_status internal_alloc(struct sinan_device *dev, uint32_t placement, uint64_t size, struct sinan_buffer **out)
+/* A piece of @p of @bytes as a buffer handle; @user: counted as a handle the user must destroy. */
+static sinan_status pool_piece(struct sinan_pool *p, uint64_t bytes, bool user, struct sinan_buffer **out)
 {
-	struct sinan_pool *p = placement == SINAN_MEM_HOST ? dev->pool_host : dev->pool_dev;
 	struct sinan_buffer *b = calloc(1, sizeof(*b));
 	sinan_status st;
 
@@ -272,13 +272,13 @@ sinan_status internal_alloc(struct sinan_device *dev, uint32_t placement, uint64
 		return sinan_error(SINAN_E_OUT_OF_MEMORY, "out of memory");
 	b->magic = MAGIC_BUFFER;
 	b->kind = BUF_POOL;
-	b->dev = dev;
+	b->dev = p->dev;
 	b->pool = p;
 	atomic_init(&b->refs, 1);
 	pthread_mutex_lock(&p->lock);
-	st = pool_alloc_locked(p, size, b);
-	if (!st)
-		p->user_live--;	/* internal pieces have no user handle */
+	st = pool_alloc_locked(p, bytes, b);
+	if (!st && !user)
+		p->user_live--;
 	pthread_mutex_unlock(&p->lock);
 	if (st) {
 		free(b);
@@ -287,6 +287,11 @@ sinan_status internal_alloc(struct sinan_device *dev, uint32_t placement, uint64
 	buffer_track(b);
 	*out = b;
 	return SINAN_OK;
+}
+
+sinan_status internal_alloc(struct sinan_device *dev, uint32_t placement, uint64_t size, struct sinan_buffer **out)
+{
+	return pool_piece(placement == SINAN_MEM_HOST ? dev->pool_host : dev->pool_dev, size, false, out);
 }
 
 void pool_release(struct sinan_buffer *b)
@@ -401,32 +406,17 @@ SINAN_API sinan_status sinan_pool_alloc(sinan_pool_t pool, uint64_t bytes, sinan
 	CHECK_ARG(bytes, "bytes is 0");
 	CHECK_ARG(bytes <= p->dev->props.va_end - p->dev->props.va_start, "bytes %llu is too large",
 		  (unsigned long long)bytes);
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return sinan_error(SINAN_E_OUT_OF_MEMORY, "out of memory");
-	b->magic = MAGIC_BUFFER;
-	b->kind = BUF_POOL;
-	b->dev = p->dev;
-	b->pool = p;
-	atomic_init(&b->refs, 1);
-	pthread_mutex_lock(&p->lock);
-	st = pool_alloc_locked(p, bytes, b);
-	pthread_mutex_unlock(&p->lock);
-	if (!st)
-		buffer_track(b);
-	if (!st && (p->flags & SINAN_BUFFER_ZERO))
-		st = zero_piece(b);
-	if (st) {
-		if (b->bo) {
-			b->user_destroyed = true;
-			pthread_mutex_lock(&p->lock);
-			p->user_live--;
-			pthread_mutex_unlock(&p->lock);
-			buffer_unref(b);
-		} else {
-			free(b);
-		}
+	st = pool_piece(p, bytes, true, &b);
+	if (st)
 		return st;
+	if (p->flags & SINAN_BUFFER_ZERO) {
+		st = zero_piece(b);
+		if (st) {
+			b->user_destroyed = true;
+			pool_user_release(b);
+			buffer_unref(b);
+			return st;
+		}
 	}
 	*out = b;
 	return SINAN_OK;

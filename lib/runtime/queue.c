@@ -127,6 +127,7 @@ static sinan_status status_of_hw(int fence_status, uint32_t hw)
 	case SINAN_ERR_MMU_FAULT: return SINAN_E_MMU_FAULT;
 	case SINAN_ERR_ILLEGAL_INSTR: return SINAN_E_ILLEGAL_INSTRUCTION;
 	case SINAN_ERR_WATCHDOG: return SINAN_E_HANG;
+	case DRM_SINAN_QUEUE_ERR_TIMEOUT: return SINAN_E_HANG;
 	case SINAN_ERR_ABORTED: return SINAN_E_CANCELED;
 	}
 	if (fence_status == -EFAULT)
@@ -148,8 +149,34 @@ static const char *hw_error_text(uint32_t hw)
 	case SINAN_ERR_ALIGN: return "misaligned address or size";
 	case SINAN_ERR_CORE_BOUNDS: return "an AI core accessed outside a local buffer";
 	case SINAN_ERR_SYNC_HAZARD: return "AI-core pipes raced on a buffer without synchronization";
+	case DRM_SINAN_QUEUE_ERR_TIMEOUT: return "the job ran longer than its queue's timeout";
 	}
 	return "the driver stopped the job";
+}
+
+const char *job_name(const struct pkt_desc *d, uint32_t n, char *buf, size_t len)
+{
+	static const struct { uint8_t op; const char *name; } verbs[] = {
+		{ SINAN_OP_COPY, "copy" }, { SINAN_OP_FILL, "fill" }, { SINAN_OP_BARRIER, "barrier" },
+		{ SINAN_OP_TIMESTAMP, "timestamp" },
+	};
+	size_t used = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (d[i].opcode == SINAN_OP_LAUNCH && d[i].what)
+			return d[i].what;
+	buf[0] = 0;
+	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++) {
+		for (uint32_t i = 0; i < n; i++) {
+			/* The trace's own timestamps do not name a job. */
+			if (d[i].opcode != verbs[v].op || (d[i].what && !strcmp(d[i].what, "trace timestamp")))
+				continue;
+			if (used + strlen(verbs[v].name) + 2 < len)
+				used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "+" : "", verbs[v].name);
+			break;
+		}
+	}
+	return buf[0] ? buf : "job";
 }
 
 /* Job @j of @q failed with fence status @fs: make it the queue's sticky error. */
@@ -175,12 +202,13 @@ static void job_failed_locked(struct sinan_queue *q, struct job *j, int fs, cons
 	e->packet_index = pkt;
 	e->fault_addr = qs ? qs->fault_addr : 0;
 	e->fault_info = qs ? qs->fault_info : 0;
-	if (qs && hw && pkt < j->ndesc) {
+	/* Which packet, for errors the hardware pins to one (not the driver's timeout). */
+	if (qs && hw && hw < SINAN_ERR_COUNT && pkt < j->ndesc) {
 		const struct pkt_desc *d = &j->desc[pkt];
 
 		snprintf(where, sizeof(where), " at packet %u (%s%s%s%s)", pkt, opcode_name(d->opcode),
 			 d->what ? " '" : "", d->what ? d->what : "", d->what ? "'" : "");
-	} else if (qs && hw) {
+	} else if (qs && hw && hw < SINAN_ERR_COUNT) {
 		snprintf(where, sizeof(where), " at packet %u", pkt);
 	}
 	if (qs && (hw == SINAN_ERR_MMU_FAULT || hw == SINAN_ERR_DMA || hw == SINAN_ERR_ECC || hw == SINAN_ERR_ALIGN))
@@ -194,26 +222,11 @@ static void job_failed_locked(struct sinan_queue *q, struct job *j, int fs, cons
 		snprintf(what, sizeof(what), "was canceled (a device reset or an earlier failure)");
 	else
 		snprintf(what, sizeof(what), "failed");
-	snprintf(e->message, sizeof(e->message),
-		 "queue %u job %llu%s%s%s %s: %s%s%s%s; the queue is stopped: call sinan_queue_recover() to use it again",
-		 q->id, (unsigned long long)j->seq, j->name ? " (" : "", j->name ? j->name : "", j->name ? ")" : "",
-		 what, hw && hw < SINAN_ERR_COUNT ? sinan_hw_error_name(hw) : hw ? "driver error" : sinan_strerror(st),
-		 hw ? " - " : "", hw ? hw_error_text(hw) : "",
-		 where[0] || fault[0] ? "" : "");
-	if (where[0] || fault[0]) {
-		size_t n = strlen(e->message);
-		const char *tail = "; the queue is stopped";
-		char *cut = strstr(e->message, tail);
-
-		if (cut) {
-			char rest[200];
-
-			snprintf(rest, sizeof(rest), "%s", cut);
-			*cut = 0;
-			n = strlen(e->message);
-			snprintf(e->message + n, sizeof(e->message) - n, "%s%s%s", where, fault, rest);
-		}
-	}
+	snprintf_cut(e->message, sizeof(e->message),
+		     "queue %u job %llu%s%s%s %s: %s%s%s%s%s; the queue is stopped: call sinan_queue_recover() to "
+		     "use it again", q->id, (unsigned long long)j->seq, j->name ? " (" : "", j->name ? j->name : "",
+		     j->name ? ")" : "", what, hw ? sinan_hw_error_name(hw) : sinan_strerror(st), hw ? " - " : "",
+		     hw ? hw_error_text(hw) : "", where, fault);
 }
 
 /* Events, trace: a job is over. */
@@ -539,13 +552,7 @@ static sinan_status queue_flush(struct sinan_queue *q, struct sem_dep *signals, 
 	j->own_desc = true;
 	j->cmd_va = j->cmd->bo->va + j->cmd->offset;
 	j->cmd_bytes = j->ndesc * SINAN_PKT_SIZE;
-	j->name = "job";
-	for (uint32_t i = 0; i < r->npkts; i++) {
-		if (r->desc[i].opcode == SINAN_OP_LAUNCH) {
-			j->name = r->desc[i].what;
-			break;
-		}
-	}
+	j->name = job_name(r->desc, r->npkts, j->name_buf, sizeof(j->name_buf));
 	/* The job takes over the recording's references. */
 	j->refs = r->refs;
 	memset(&r->refs, 0, sizeof(r->refs));

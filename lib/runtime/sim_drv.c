@@ -803,8 +803,7 @@ static void queue_check_hang(struct sim *s, struct sim_queue *q, uint64_t now)
 		return;
 	sinan_dbg("sim: queue %u job %llu ran longer than %u ms: stopping the queue", q->id,
 		  (unsigned long long)j->seq, limit);
-	queue_fail(s, q, j, -ETIMEDOUT, SINAN_ERR_WATCHDOG,
-		   sim_rd32(s, SINAN_QREG(q->id, SINAN_Q_ERR_PKT)), 0, 0);
+	queue_fail(s, q, j, -ETIMEDOUT, DRM_SINAN_QUEUE_ERR_TIMEOUT, 0, 0, 0);
 }
 
 /* Is some queue still computing (so an earlier completion may still appear)? */

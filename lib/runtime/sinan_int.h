@@ -318,8 +318,11 @@ struct job {
 	uint32_t nwaits, nsignals;
 	struct evfix *evs;
 	uint32_t nevs;
-	const char *name;
+	const char *name;		/* for messages and the trace */
+	char name_buf[40];
 };
+/* A job's name from its packets: the first kernel launched, else its verbs ("copy+fill"). */
+const char *job_name(const struct pkt_desc *d, uint32_t n, char *buf, size_t len);
 
 struct sinan_queue {
 	uint32_t magic;

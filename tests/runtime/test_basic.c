@@ -226,6 +226,15 @@ static void test_buffer_create_args(void **state)
 	/* More device memory than the device has. */
 	ASSERT_ST(SINAN_E_OUT_OF_DEVICE_MEMORY, sinan_buffer_create(rt_dev, p.devmem_size * 2, SINAN_MEM_DEVICE, 0, &b));
 	assert_non_null(strstr(sinan_last_error_message(), "device memory"));
+	/* Fits the device, not what is left of it. */
+	{
+		sinan_buffer_t big;
+
+		ASSERT_OK(sinan_buffer_create(rt_dev, p.devmem_size / 4 * 3, SINAN_MEM_DEVICE, 0, &big));
+		ASSERT_ST(SINAN_E_OUT_OF_DEVICE_MEMORY,
+			  sinan_buffer_create(rt_dev, p.devmem_size / 4 * 3, SINAN_MEM_DEVICE, 0, &b));
+		ASSERT_OK(sinan_buffer_destroy(big));
+	}
 	/* Zeroed device memory is zero. */
 	{
 		void *m;

@@ -240,6 +240,67 @@ static void test_event_not_ready(void **state)
 	sinan_semaphore_destroy(s);
 }
 
+/* Device cycles of a few jobs on a device. */
+static void measure(sinan_device_t d, uint64_t cyc[4])
+{
+	const size_t n = 3 << 20;
+	sinan_buffer_t h, a, b;
+	sinan_event_t e[5];
+	sinan_queue_t q;
+
+	ASSERT_OK(sinan_buffer_create(d, n, SINAN_MEM_HOST, 0, &h));
+	ASSERT_OK(sinan_buffer_create(d, n, SINAN_MEM_DEVICE, 0, &a));
+	ASSERT_OK(sinan_buffer_create(d, n, SINAN_MEM_DEVICE, 0, &b));
+	for (int i = 0; i < 5; i++)
+		ASSERT_OK(sinan_event_create(d, &e[i]));
+	ASSERT_OK(sinan_queue_create(d, NULL, &q));
+	ASSERT_OK(sinan_queue_timestamp(q, e[0]));
+	ASSERT_OK(sinan_queue_copy(q, a, 0, h, 0, n));
+	ASSERT_OK(sinan_queue_timestamp(q, e[1]));
+	ASSERT_OK(sinan_queue_copy(q, b, 0, a, 0, n - 1));
+	ASSERT_OK(sinan_queue_timestamp(q, e[2]));
+	ASSERT_OK(sinan_queue_fill(q, b, 0, n, 7));
+	ASSERT_OK(sinan_queue_timestamp(q, e[3]));
+	ASSERT_OK(sinan_queue_copy(q, h, 1, b, 3, n - 5));
+	ASSERT_OK(sinan_queue_timestamp(q, e[4]));
+	ASSERT_OK(sinan_queue_finish(q, 30 * SEC));
+	for (int i = 0; i < 4; i++)
+		ASSERT_OK(sinan_event_elapsed(e[i], e[i + 1], NULL, &cyc[i]));
+	ASSERT_OK(sinan_queue_destroy(q));
+	for (int i = 0; i < 5; i++)
+		sinan_event_destroy(e[i]);
+	sinan_buffer_destroy(b);
+	sinan_buffer_destroy(a);
+	sinan_buffer_destroy(h);
+}
+
+/* The device under test and the in-process simulator model the same cycles for the same work. */
+static void test_same_cycles_as_sim(void **state)
+{
+	struct sinan_open_options o = { .size = sizeof(o), .backend = "sim", .index = 0 };
+	struct sinan_device_props p1 = { .size = sizeof(p1) }, p2 = { .size = sizeof(p2) };
+	uint64_t c1[4], c2[4];
+	sinan_device_t sim;
+
+	(void)state;
+	ASSERT_OK(sinan_device_open(&o, &sim));
+	ASSERT_OK(sinan_device_get_props(rt_dev, &p1));
+	ASSERT_OK(sinan_device_get_props(sim, &p2));
+	/* Same chip configuration (the default one on both sides). */
+	assert_int_equal(p1.clock_mhz, p2.clock_mhz);
+	assert_int_equal(p1.devmem_bw_mbps, p2.devmem_bw_mbps);
+	assert_int_equal(p1.hostlink_bw_mbps, p2.hostlink_bw_mbps);
+	measure(rt_dev, c1);
+	measure(sim, c2);
+	for (int i = 0; i < 4; i++) {
+		print_message("  job part %d: %llu cycles on %s, %llu on sim\n", i, (unsigned long long)c1[i],
+			      rt_backend(), (unsigned long long)c2[i]);
+		assert_true(c1[i] > 0);
+		assert_int_equal(c1[i], c2[i]);
+	}
+	ASSERT_OK(sinan_device_close(sim));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_ping_pong),
 		cmocka_unit_test(test_events_elapsed),
 		cmocka_unit_test(test_event_not_ready),
+		cmocka_unit_test(test_same_cycles_as_sim),
 	};
 
 	return cmocka_run_group_tests_name("runtime-sync", tests, rt_setup, rt_teardown);

@@ -86,7 +86,7 @@ static void test_trace_file(void **state)
 	assert_true(count(text, "\"name\":\"sinan_device_open\"") == 1);
 	/* Device jobs: the copy job and two replays, with their cycles. */
 	assert_int_equal(count(text, "\"cat\":\"job\""), 3);
-	assert_int_equal(count(text, "\"name\":\"cmdbuf\",\"cat\":\"job\""), 2);
+	assert_int_equal(count(text, "\"name\":\"copy\",\"cat\":\"job\""), 3);
 	assert_true(count(text, "\"cycles\":") == 3);
 	assert_null(strstr(text, "\"cycles\":0,"));
 	assert_non_null(strstr(text, "\"process_name\""));
