@@ -6,7 +6,7 @@
 #                       lifetime suites (suite guest-<k>-kernel), a boot with
 #                       a defective firmware (guest-<k>-kernel-fwboot), the
 #                       execution suite on INTx (guest-6.12-kernel-intx), and
-#                       make lint. The uAPI and execution suites are ordinary
+#                       make lint (counted in make check as check-lint). The uAPI and execution suites are ordinary
 #                       GUEST_TESTS, run by check-guest.
 #   make install-kmod   build sinan.ko for the running kernel (KVER=...) and
 #                       install it with the firmware, the udev rule and the
@@ -22,11 +22,8 @@ KCHECK_FW := $(FW_DIR)/test
 CHECK_SUITES += check-kernel
 
 .PHONY: check-kernel check-kernel-guest check-kernel-fwboot check-kernel-intx
-check-kernel: check-kernel-guest check-kernel-fwboot check-kernel-intx
-	$(Q)$(RUN_TEST) lint-checkpatch $(MAKE) --no-print-directory lint-checkpatch
-	$(Q)$(RUN_TEST) lint-kerneldoc $(MAKE) --no-print-directory lint-kerneldoc
-	$(Q)for k in $(KCHECK_KERNELS); do \
-		$(RUN_TEST) lint-kbuild-$$k $(MAKE) --no-print-directory lint-kbuild-$$k; done
+# lint is make check's own suite (check-lint): here it is only a prerequisite.
+check-kernel: check-kernel-guest check-kernel-fwboot check-kernel-intx lint
 
 check-kernel-guest: user modules firmware $(VM_DEPS)
 	$(Q)for k in $(KCHECK_KERNELS); do \
