@@ -61,6 +61,7 @@ include mk/kernel.mk
 include mk/firmware.mk
 include mk/vm.mk
 include mk/test.mk
+include mk/conformance.mk
 -include $(sort $(wildcard mk/area-*.mk))
 include mk/fuzz.mk
 include mk/lint.mk

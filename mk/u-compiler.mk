@@ -46,3 +46,6 @@ $(CONF_BIN): $(call objs,tests/conformance/runner.c) $(O)/lib/libsinan.a
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) $(LIBSINAN_LDLIBS)
 all: $(CONF_BIN)
 .SECONDARY: $(call objs,$(CC_TEST_SRCS) $(CC_TEST_COMMON) tests/conformance/runner.c)
+
+# Tools (tools/sinan-cc.c, tools/sinan-run.c; built and installed with mk/u-lib.mk's SINAN_TOOLS).
+SINAN_TOOLS += cc run

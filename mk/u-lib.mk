@@ -49,7 +49,7 @@ $(LIBSINAN_PC): mk/u-lib.mk
 
 # Programs linked against the shared library, as users do.
 # sinan-objdump uses lib/isa's disassembler when that library is built (ISA_LIB).
-SINAN_TOOLS := smi objdump rtbench
+SINAN_TOOLS += smi objdump rtbench
 BINS += $(patsubst %,$(O)/bin/sinan-%,$(SINAN_TOOLS))
 TOOL_LIBS_objdump := $(ISA_LIB)
 .SECONDEXPANSION:

@@ -193,6 +193,7 @@ struct cc_graph {
 	uint64_t io_bytes;		/* graph inputs and outputs */
 	uint64_t naive_bytes;		/* activations without reuse, for comparison */
 	unsigned int name_seq;		/* generated names */
+	bool keep_dq;			/* do not fold DequantizeLinear of int8/uint8 constants */
 	void **blobs;			/* malloc'd data owned by the graph (attribute tensors) */
 	int nblobs, bcap;
 };
@@ -345,6 +346,11 @@ int cc_spec_inputs(struct cc_graph *g, bool *mask);
 int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_view *v);
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
 int cc_pass_legalize(struct cc_graph *g);	/* ops the device runs through others */
+int cc_qlegal_node(struct cc_graph *g, struct cc_node *n);	/* integer ops -> int8 cube form */
+/* Precision int8: Conv/MatMul/Gemm with constant weights onto the int8 cube (scales from
+ * QDQ nodes or the calibration file); *quantized counts them. */
+int cc_pass_int8(struct cc_graph *g, const char *calibration, int *quantized);
+int cc_pass_precision(struct cc_graph *g, int precision);	/* fp16/bf16 mixed precision */
 /*
  * Memory planning: decide where every tensor lives; activations share one
  * arena by liveness (greedy by size, TFLite-style), reshape-like ops alias
@@ -360,7 +366,9 @@ struct cc_tensor *cc_storage(struct cc_tensor *t);
 /* ---- device support (lower.c) ------------------------------------------------------------ */
 /* 0 if the device can execute @n (bound and inferred) at @precision, else
  * -ENOTSUP with the reason recorded in the graph. */
-int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision);
+struct cc_target;
+/* @t: the device (buffer sizes); NULL checks against the default configuration. */
+int cc_dev_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t);
 
 /* Stats/reporting of fusion for tests. */
 int cc_graph_count_op(const struct cc_graph *g, const char *op);

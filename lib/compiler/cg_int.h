@@ -71,6 +71,7 @@ struct cc_program {
 	struct cc_opinfo *ops;
 	int nops, opscap;
 	uint64_t scratch_bytes;		/* kernel scratch in device memory (shared, sequential) */
+	int int8_ops;			/* int8 mode: products moved to the int8 cube */
 };
 
 void cc_program_free(struct cc_program *p);
@@ -163,11 +164,19 @@ int cc_dev_type(int onnx_dtype);
 int cc_lower_node(struct cg *c, struct cc_node *n);
 /* Families (lower_*.c): support check and emission. */
 bool cc_is_elem(const struct cc_node *n);
+bool cc_is_conv(const struct cc_node *n);
+int cc_conv_supported(struct cc_graph *g, struct cc_node *n, int precision);
+int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_node *n);
+int cc_lower_conv(struct cg *c, struct cc_node *n);
+bool cc_is_pool(const struct cc_node *n);
+int cc_pool_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t);
+int cc_prelower_pool(struct cc_graph *g, const struct cc_target *t, struct cc_node *n);
+int cc_lower_pool(struct cg *c, struct cc_node *n);
 bool cc_is_move(const struct cc_node *n);
 int cc_move_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_move(struct cg *c, struct cc_node *n);
 bool cc_is_reduce(const struct cc_node *n);
-int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision);
+int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t);
 int cc_lower_reduce(struct cg *c, struct cc_node *n);
 int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_mm(struct cg *c, struct cc_node *n);
@@ -177,7 +186,28 @@ int cc_prelower_node(struct cc_graph *g, const struct cc_target *t, struct cc_no
 int cc_elem_supported(struct cc_graph *g, struct cc_node *n, int precision);
 int cc_lower_elem(struct cg *c, struct cc_node *n);
 
+/* Strided copies (lower_move.c): an output region filled from the input at
+ * base + sum(index * stride); element strides, offsets in elements. */
+#define CC_VIEW_RANK	(2 * CC_MAX_RANK + 2)
+struct view {
+	int rank;
+	int64_t d[CC_VIEW_RANK];
+	int64_t si[CC_VIEW_RANK], so[CC_VIEW_RANK];
+	int64_t ioff, ooff;
+};
+int cc_emit_copy(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, struct view *v,
+		 const char *suffix);
+int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, struct view *vs,
+		   int nv, const char *suffix);
+/* Fill all of @y with @value. */
+int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value);
+
 /* Compile a graph (after import) for a target: passes, lowering, emission. */
-int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, struct cc_program **out);
+struct cc_copts {
+	int precision;			/* SINAN_PRECISION_* */
+	uint32_t flags;			/* SINAN_MODEL_F_* */
+	const char *calibration;	/* int8: calibration file, or NULL */
+};
+int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_copts *o, struct cc_program **out);
 
 #endif /* SINAN_CG_INT_H */

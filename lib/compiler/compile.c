@@ -6,6 +6,7 @@
 #include "cg_int.h"
 
 #include <stdio.h>
+#include <sinan/sinan_model.h>
 #include <stdlib.h>
 
 /* Graph outputs that no node computes (a constant, an input passed through)
@@ -68,21 +69,36 @@ static bool aliased(const struct cc_node *n)
 	return n->nout == 1 && n->out[0] && n->out[0]->alias;
 }
 
-int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, struct cc_program **out)
+int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_copts *o, struct cc_program **out)
 {
 	struct cc_program *p;
+	int precision = o->precision, int8_ops = 0;
+	bool int8 = precision == SINAN_PRECISION_INT8;
 	int rc;
 
 	*out = NULL;
-	if (precision != SINAN_PRECISION_FP32)
-		return cc_err(g, ENOTSUP, "precision mode %d is not implemented yet", precision);
+	if (precision < SINAN_PRECISION_FP32 || precision > SINAN_PRECISION_INT8)
+		return cc_err(g, EINVAL, "unknown precision mode %d", precision);
+	if (o->calibration && !int8)
+		return cc_err(g, EINVAL, "a calibration file is for precision mode int8");
+	g->keep_dq = int8;	/* quantized weights stay quantized for pass_int8 */
 	rc = cc_pass_infer_fold(g);
 	if (!rc)
 		rc = cc_pass_simplify(g);
-	if (!rc)
+	if (!rc && !(o->flags & SINAN_MODEL_F_NO_FUSION))
 		rc = cc_pass_fuse(g);
+	if (!rc && int8) {
+		rc = cc_pass_int8(g, o->calibration, &int8_ops);
+		g->keep_dq = false;
+		if (!rc)
+			rc = cc_pass_infer_fold(g);	/* the rest of the dequantized weights */
+		if (!rc)
+			rc = cc_pass_simplify(g);
+	}
 	if (!rc)
 		rc = cc_pass_legalize(g);
+	if (!rc)
+		rc = cc_pass_precision(g, precision);
 	if (!rc)
 		rc = materialize_outputs(g);
 	if (!rc)
@@ -96,7 +112,7 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 			return cc_err(g, ENOTSUP, "input '%s': element type %s is not supported on the device",
 				      g->inputs[i]->name, cc_dtype_name(g->inputs[i]->dtype));
 	for (int i = 0; i < g->nnodes; i++) {
-		rc = cc_dev_supported(g, g->nodes[i], precision);
+		rc = cc_dev_supported(g, g->nodes[i], precision, tgt);
 		if (rc)
 			return rc;
 	}
@@ -113,6 +129,7 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, int precision, s
 		return cc_err(g, ENOMEM, "out of memory");
 	p->tgt = *tgt;
 	p->precision = precision;
+	p->int8_ops = int8_ops;
 	struct cg c = { .g = g, .p = p, .tgt = &p->tgt };
 	for (int i = 0; i < g->nnodes && !rc; i++) {
 		struct cc_node *n = g->nodes[i];

@@ -244,8 +244,9 @@ SINAN_API int sinan_graph_op_multi(sinan_graph_t g, const char *op, int nin, con
 			known = false;
 	if (!rc && known)
 		rc = cc_node_infer(g, n);
-	/* shape computations (Shape -> Gather -> Concat -> Reshape) fold as they are built */
-	if (!rc && known)
+	/* shape computations (Shape -> Gather -> Concat -> Reshape) fold as they are built;
+	 * quantized weights stay quantized until the compiler chose a precision mode */
+	if (!rc && known && strcmp(n->op, "DequantizeLinear"))
 		rc = cc_node_try_fold(g, n);
 	if (rc) {
 		n->dead = true;
@@ -393,7 +394,7 @@ SINAN_API bool sinan_op_supported(const struct sinan_op_desc *d, char *reason, s
 		goto out;
 	if (cc_node_bind(g, n) || cc_node_check(g, n) || cc_node_infer(g, n))
 		goto out;
-	ok = cc_dev_supported(g, n, (int)d->precision) == 0;
+	ok = cc_dev_supported(g, n, (int)d->precision, NULL) == 0;
 out:
 	if (!ok && reason && len)
 		snprintf(reason, len, "%s", g->err[0] ? g->err : "not supported");
@@ -414,6 +415,10 @@ SINAN_API int sinan_graph_check(sinan_graph_t g, enum sinan_precision precision,
 	rc = cc_pass_infer_fold(g);
 	if (!rc)
 		rc = cc_pass_simplify(g);
+	if (!rc)
+		rc = cc_pass_fuse(g);
+	if (!rc)
+		rc = cc_pass_legalize(g);
 	if (rc) {
 		if (report && len)
 			snprintf(report, len, "%s\n", g->err);
@@ -423,7 +428,7 @@ SINAN_API int sinan_graph_check(sinan_graph_t g, enum sinan_precision precision,
 	for (int i = 0; i < g->nnodes; i++) {
 		struct cc_node *n = g->nodes[i];
 		cc_err_clear(g);
-		if (cc_dev_supported(g, n, (int)precision)) {
+		if (cc_dev_supported(g, n, (int)precision, NULL)) {
 			if (!bad++)
 				memcpy(first, g->err, sizeof(first));
 			if (report && o < len)

@@ -608,7 +608,7 @@ static int build(struct ex *e)
 	int xdt = e->op[0].dt, ct = compute_dt(xdt);
 	int bop = binop_of(op), cop = cmpop_of(op);
 
-	if (!strcmp(n->domain, "sinan") && strcmp(op, "Gelu"))
+	if (!strcmp(n->domain, "sinan") && strcmp(op, "Gelu") && strcmp(op, "QuantizeLinear"))
 		return fail(e, "no vector lowering");
 	if (copy || !strcmp(op, "Expand")) {
 		r = in(e, 0);
@@ -728,7 +728,7 @@ static const char *const elem_ops[] = {
 bool cc_is_elem(const struct cc_node *n)
 {
 	if (!strcmp(n->domain, "sinan"))
-		return !strcmp(n->op, "Gelu");
+		return !strcmp(n->op, "Gelu") || !strcmp(n->op, "QuantizeLinear");
 	for (size_t i = 0; i < CC_ARRAY_SIZE(elem_ops); i++)
 		if (!strcmp(elem_ops[i], n->op))
 			return true;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Matrix products on the cube: MatMul, Gemm and sinan:MatMul (alpha, bias,
- * residual and activation epilogue), batched with numpy broadcasting.
+ * residual and activation epilogue), batched with numpy broadcasting, and
+ * MatMulInteger of int8 operands without zero points (int32 accumulation,
+ * the form pass_qlegal.c leaves).
  *
  * Work items are output tiles (batch, tm x tn); blocks take contiguous
  * ranges of items. Per item the K dimension streams in chunks of tk:
@@ -185,9 +187,15 @@ int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision)
 	m.n = n;
 	if (geo(g, &m))
 		return -g->err_code;
-	if (m.dt != SINAN_DT_FP32 && m.dt != SINAN_DT_FP16 && m.dt != SINAN_DT_BF16)
+	if (!strcmp(n->op, "MatMulInteger")) {
+		if (m.dt != SINAN_DT_INT8 || n->in[1]->dtype != SINAN_TYPE_INT8 || (n->nin > 2 && n->in[2]) ||
+		    (n->nin > 3 && n->in[3]))
+			return NERR(g, n, ENOTSUP, "integer matrix product not in the cube's form (int8 operands, "
+					"no zero points)");
+	} else if (m.dt != SINAN_DT_FP32 && m.dt != SINAN_DT_FP16 && m.dt != SINAN_DT_BF16) {
 		return NERR(g, n, ENOTSUP, "matrix product of %s is not supported on the device (float only)",
 			    cc_dtype_name(n->in[0]->dtype));
+	}
 	if (n->in[1]->dtype != n->in[0]->dtype)
 		return NERR(g, n, ENOTSUP, "operands of different types");
 	if (!epi_act(m.act))
@@ -794,7 +802,8 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 	if (m->direct) {
 		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
-		unsigned int fl = (m->act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m->alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0);
+		unsigned int fl = (m->act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m->alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0) |
+				  (m->dt == SINAN_DT_INT8 ? SINAN_FIXP_F_S32 : 0);
 		cg_li(c, 26, 15);
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->nl, 26);
 		cg_li(c, 26, 4);

@@ -14,14 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define VR	(2 * CC_MAX_RANK + 2)
-
-struct view {
-	int rank;
-	int64_t d[VR];
-	int64_t si[VR], so[VR];	/* element strides: input, output */
-	int64_t ioff, ooff;	/* element offsets */
-};
+#define VR	CC_VIEW_RANK
 
 static int esz(int dt)
 {
@@ -129,37 +122,34 @@ static void copy_body(struct cg *c, const struct view *v, const struct mr *R, in
 	/* MTE3 */
 	cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE3, (unsigned int)s);
 	addr(c, v, R, true, es, rows);
-	cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_I(buf), CG_R(R->nr), CG_I((uint64_t)(n * es)),
-	       CG_I(pitch), CG_I((uint64_t)(rs_out * es)));
+	if (v->so[r - 1] == 1) {
+		cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_I(buf), CG_R(R->nr), CG_I((uint64_t)(n * es)),
+		       CG_I(pitch), CG_I((uint64_t)(rs_out * es)));
+	} else {	/* element bursts, one row at a time */
+		int top = sinan_asm_label(c->a), done = sinan_asm_label(c->a);
+		cg_li(c, R->t2, 0);
+		cg_li(c, R->t1, buf);
+		sinan_asm_bind(c->a, top);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t2, R->nr, done);
+		cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_R(R->t1), CG_I((uint64_t)n), CG_I((uint64_t)es),
+		       CG_I((uint64_t)es), CG_I((uint64_t)(v->so[r - 1] * es)));
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->t0, CG_I((uint64_t)(rs_out * es)));
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(pitch));
+		cg_alu(c, SINAN_ALU_ADD, R->t2, R->t2, CG_I(1));
+		sinan_asm_jmp(c->a, top);
+		sinan_asm_bind(c->a, done);
+	}
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, (unsigned int)s);
 }
 
 /* One kernel: copy view @v from @x to @y. */
-static int emit_copy(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, struct view *v,
-		     const char *suffix)
+/* One kernel running several copies of @x into @y, one after another (their outputs must not overlap). */
+int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, struct view *vs,
+		   int nv, const char *suffix)
 {
 	int es = esz(cc_hw_dtype(x->dtype));
-	int rc;
-
-	view_merge(v);
-	int r = v->rank;
-	int64_t cols = v->d[r - 1];
-	if (v->so[r - 1] != 1)
-		return NERR(c->g, n, ENOTSUP, "internal: output view not contiguous");
-	uint64_t pitch = (uint64_t)CC_ALIGN(cols * es, 32);
-	uint64_t half = (c->tgt->ub - 1024) / 2;
-	if (pitch > half)
-		return NERR(c->g, n, ENOTSUP, "rows of %lld elements do not fit the unified buffer", (long long)cols);
-	int64_t rows = CC_MIN((int64_t)(half / pitch), r >= 2 ? v->d[r - 2] : 1);
-	if (v->si[r - 1] != 1)
-		rows = CC_MIN(rows, 256);	/* element bursts: keep tiles moderate */
-	int64_t RB = CC_DIV_UP(r >= 2 ? v->d[r - 2] : 1, rows), outer = 1;
-	for (int i = 0; i + 2 < r; i++)
-		outer *= v->d[i];
-	uint64_t items = (uint64_t)(outer * RB);
-	uint32_t buf[2] = { 0, (uint32_t)CC_ALIGN((uint64_t)rows * pitch, 32) };
-
-	rc = cg_begin(c, n->op, suffix);
+	uint64_t half = (c->tgt->ub - 1024) / 2, maxitems = 1, bytes = 0;
+	int rc = cg_begin(c, n->op, suffix);
 	if (rc)
 		return rc;
 	struct mr R;
@@ -170,26 +160,54 @@ static int emit_copy(struct cg *c, struct cc_node *n, struct cc_tensor *x, struc
 	cg_ldarg(c, R.yb, cg_arg(c, y, 0, true));
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 1);
-	cg_block_range(c, R.it, R.hi, items);
-	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
-	sinan_asm_bind(c->a, top);
-	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
-	copy_body(c, v, &R, 0, es, rows, RB, buf[0], pitch);
-	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
-	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
-	copy_body(c, v, &R, 1, es, rows, RB, buf[1], pitch);
-	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
-	sinan_asm_jmp(c->a, top);
-	sinan_asm_bind(c->a, end);
-	uint64_t ne = 1;
-	for (int i = 0; i < r; i++)
-		ne *= (uint64_t)v->d[i];
-	c->k->bytes = 2 * ne * (uint64_t)es;
-	return cg_end(c, cg_blocks(c, items));
+	for (int k = 0; k < nv; k++) {
+		struct view *v = &vs[k];
+		view_merge(v);
+		int r = v->rank;
+		int64_t cols = v->d[r - 1];
+		uint64_t pitch = (uint64_t)CC_ALIGN(cols * es, 32);
+		if (pitch > half) {
+			c->rc = NERR(c->g, n, ENOTSUP, "rows of %lld elements do not fit the unified buffer",
+				     (long long)cols);
+			break;
+		}
+		int64_t rows = CC_MIN((int64_t)(half / pitch), r >= 2 ? v->d[r - 2] : 1);
+		if (v->si[r - 1] != 1 || v->so[r - 1] != 1)
+			rows = CC_MIN(rows, 256);	/* element bursts: keep tiles moderate */
+		int64_t RB = CC_DIV_UP(r >= 2 ? v->d[r - 2] : 1, rows), outer = 1;
+		for (int i = 0; i + 2 < r; i++)
+			outer *= v->d[i];
+		uint64_t items = (uint64_t)(outer * RB);
+		uint32_t buf[2] = { 0, (uint32_t)CC_ALIGN((uint64_t)rows * pitch, 32) };
+		cg_block_range(c, R.it, R.hi, items);
+		int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
+		sinan_asm_bind(c->a, top);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
+		copy_body(c, v, &R, 0, es, rows, RB, buf[0], pitch);
+		cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
+		copy_body(c, v, &R, 1, es, rows, RB, buf[1], pitch);
+		cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
+		sinan_asm_jmp(c->a, top);
+		sinan_asm_bind(c->a, end);
+		uint64_t ne = 1;
+		for (int i = 0; i < r; i++)
+			ne *= (uint64_t)v->d[i];
+		bytes += 2 * ne * (uint64_t)es;
+		maxitems = CC_MAX(maxitems, items);
+	}
+	c->k->bytes = bytes;
+	return cg_end(c, cg_blocks(c, maxitems));
+}
+
+int cc_emit_copy(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, struct view *v,
+		 const char *suffix)
+{
+	return cc_emit_copies(c, n, x, y, v, 1, suffix);
 }
 
 /* Fill @y's region (view with only output strides) with a constant. */
-static int emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value)
+int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value)
 {
 	int dt = cc_hw_dtype(y->dtype), es = esz(dt);
 	uint64_t total = cc_tensor_elems(y) * (uint64_t)es;
@@ -277,7 +295,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 		cc_strides(x->rank, x->dims, xs);
 		for (int i = 0; i < y->rank; i++)
 			v.si[i] = xs[p[i]];
-		return emit_copy(c, n, x, y, &v, NULL);
+		return cc_emit_copy(c, n, x, y, &v, NULL);
 	}
 	if (!strcmp(op, "Slice")) {
 		int64_t st[CC_MAX_RANK], sp[CC_MAX_RANK], cnt[CC_MAX_RANK], xs[CC_MAX_RANK];
@@ -290,7 +308,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			v.si[i] = xs[i] * sp[i];
 			v.ioff += st[i] * xs[i];
 		}
-		return emit_copy(c, n, x, y, &v, NULL);
+		return cc_emit_copy(c, n, x, y, &v, NULL);
 	}
 	if (!strcmp(op, "Concat") || !strcmp(op, "Split")) {
 		bool concat = op[0] == 'C';
@@ -318,7 +336,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			if (!cc_tensor_elems(part))
 				continue;
 			snprintf(sfx, sizeof(sfx), "%d", k);
-			int rc = concat ? emit_copy(c, n, part, y, &v, sfx) : emit_copy(c, n, x, part, &v, sfx);
+			int rc = concat ? cc_emit_copy(c, n, part, y, &v, sfx) : cc_emit_copy(c, n, x, part, &v, sfx);
 			if (rc)
 				return rc;
 		}
@@ -359,7 +377,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			w.ooff = off;
 			char sfx[24];
 			snprintf(sfx, sizeof(sfx), "%lld", (long long)t);
-			int rc = emit_copy(c, n, x, y, &w, sfx);
+			int rc = cc_emit_copy(c, n, x, y, &w, sfx);
 			if (rc)
 				return rc;
 		}
@@ -372,7 +390,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			return -g->err_code;
 		if (n->nin > 2 && n->in[2])
 			cv = cc_ld(n->in[2]->dtype, n->in[2]->data, 0);
-		int rc = emit_fill(c, n, y, cv);
+		int rc = cc_emit_fill(c, n, y, cv);
 		if (rc)
 			return rc;
 		/* interior: input cropped by negative pads, placed at max(pb, 0) */
@@ -390,7 +408,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			v.ioff += lo * xs[i];
 			v.ooff += (pb[i] > 0 ? pb[i] : 0) * ys[i];
 		}
-		return emit_copy(c, n, x, y, &v, "copy");
+		return cc_emit_copy(c, n, x, y, &v, "copy");
 	}
 	if (!strcmp(op, "DepthToSpace") || !strcmp(op, "SpaceToDepth")) {
 		/* y[n][c][h*b+bh][w*b+bw] = x[n][(DCR: (bh*b+bw)*C + c | CRD: (c*b+bh)*b+bw)][h][w] as a 6-D copy */
@@ -432,11 +450,11 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			cc_strides(6, od, w.so);
 			if (crd)
 				return NERR(g, n, ENOTSUP, "SpaceToDepth CRD mode is not supported on the device");
-			return emit_copy(c, n, x, y, &w, NULL);
+			return cc_emit_copy(c, n, x, y, &w, NULL);
 		}
 		/* DepthToSpace: iterate in y's row-major order [N, C, H, bh, W, bw] */
 		cc_strides(6, d6, v.so);
-		return emit_copy(c, n, x, y, &v, NULL);
+		return cc_emit_copy(c, n, x, y, &v, NULL);
 	}
 	if (!strcmp(op, "Gather")) {	/* constant indices: one copy per index */
 		const struct cc_tensor *idx = n->in[1];
@@ -467,7 +485,7 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 			v.ooff = (int64_t)j * inner;
 			char sfx[24];
 			snprintf(sfx, sizeof(sfx), "%llu", (unsigned long long)j);
-			int rc = emit_copy(c, n, x, y, &v, sfx);
+			int rc = cc_emit_copy(c, n, x, y, &v, sfx);
 			if (rc)
 				return rc;
 		}

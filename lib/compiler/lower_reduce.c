@@ -266,7 +266,7 @@ static bool plan(struct rd *r, uint32_t ub)
 	return off <= ub;
 }
 
-int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision)
+int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t)
 {
 	struct rd r;
 	(void)precision;
@@ -284,7 +284,7 @@ int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision)
 		return NERR(g, n, ENOTSUP, "normalization over non-trailing axes is not supported");
 	if (r.kind == RK_REDUCE && r.op == RO_LSE && r.I > 1)
 		return NERR(g, n, ENOTSUP, "ReduceLogSumExp over a non-trailing axis is not supported on the device");
-	if (!plan(&r, 256 << 10))
+	if (!plan(&r, t->ub))
 		return NERR(g, n, ENOTSUP, "rows of %lld elements do not fit the unified buffer", (long long)r.R);
 	return 0;
 }

@@ -483,13 +483,15 @@ static sinan_status compile_graph(sinan_graph_t g, sinan_device_t dev, const str
 {
 	struct cc_target t;
 	struct cc_program *p = NULL;
-	int prec = o ? (int)o->precision : 0, rc;
+	struct cc_copts co = { .precision = o ? (int)o->precision : 0, .flags = o ? o->flags : 0,
+			       .calibration = o ? o->calibration : NULL };
+	int rc;
 
 	if (target_of(dev, &t))
 		return sinan_error(SINAN_E_IO, "cannot read the device's properties: %s", sinan_last_error_message());
 	rc = bind_shapes(g, o ? o->shapes : NULL);
 	if (!rc)
-		rc = cc_compile(g, &t, prec, &p);
+		rc = cc_compile(g, &t, &co, &p);
 	if (!rc)
 		rc = cc_model_image(g, p, image, bytes);
 	cc_program_free(p);
@@ -1029,8 +1031,14 @@ SINAN_API sinan_status sinan_model_load_file(sinan_device_t dev, const char *pat
 	key = fnv(key, &fl, sizeof(fl));
 	if (opts && opts->shapes)
 		key = fnv(key, opts->shapes, strlen(opts->shapes));
-	if (opts && opts->calibration)
-		key = fnv(key, opts->calibration, strlen(opts->calibration));
+	if (opts && opts->calibration) {	/* its contents (a missing file fails the compile below) */
+		void *cal = NULL;
+		size_t csz = 0;
+		if (!cc_read_file(opts->calibration, &cal, &csz, 16u << 20, err, sizeof(err)))
+			key = fnv(key, cal, csz);
+		free(cal);
+		key = fnv(key, "cal", 3);
+	}
 	key = fnv(key, __DATE__ __TIME__, sizeof(__DATE__ __TIME__));	/* compiler build */
 	bool cache = !(fl & SINAN_MODEL_F_NO_CACHE) && !cache_dir(dir, sizeof(dir));
 	if (cache) {

@@ -185,6 +185,10 @@ static const struct cc_opdef sinan_ops[] = {
 	SOP("LayerNormalization", 2, 3, 1, 3, a_ln, NULL, infer_layernorm, ref_layernorm),
 	SOP("Softmax", 1, 1, 1, 1, a_axis, check_unary_float, infer_softmax, ref_softmax),
 	SOP("Attention", 3, 4, 1, 1, a_attn, NULL, infer_attention, ref_attention),
+	/* integer lowering (pass_qlegal.c): QuantizeLinear of any numeric input; the int8
+	 * convolution whose padding takes the value of input 2 (no zero-point subtraction) */
+	SOP("QuantizeLinear", 2, 3, 1, 1, a_axis, NULL, infer_quant, ref_quant),
+	SOP("ConvInteger", 2, 3, 1, 1, a_conv, check_conv, infer_conv, ref_conv),
 };
 
 const struct cc_opdef *cc_op_lookup(const char *domain, const char *name)

@@ -645,7 +645,8 @@ int infer_quant(struct cc_graph *g, struct cc_node *n)
 		return -g->err_code;
 	if (dt != SINAN_TYPE_UINT8 && dt != SINAN_TYPE_INT8)
 		return NERR(g, n, ENOTSUP, "zero point of type %s (uint8/int8 supported)", cc_dtype_name(dt));
-	if (!cc_dtype_is_float(IN(n, 0)->dtype) && IN(n, 0)->dtype != SINAN_TYPE_INT32)
+	if (!cc_dtype_is_float(IN(n, 0)->dtype) && IN(n, 0)->dtype != SINAN_TYPE_INT32 &&
+	    (strcmp(n->domain, "sinan") || IN(n, 0)->dtype == SINAN_TYPE_BOOL))
 		return NERR(g, n, EINVAL, "input must be float or int32");
 	return cc_set_out(g, n, 0, dt, IN(n, 0)->rank, IN(n, 0)->dims);
 }

@@ -12,6 +12,11 @@
  *
  * 'activation' names the epilogue (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish, Gelu,
  * GeluTanh, ...) with its parameters in act_alpha/act_beta (Clip: min/max).
+ *
+ * Integer lowering (pass_qlegal.c) adds
+ *   sinan:QuantizeLinear       QuantizeLinear of any numeric input (uint8 -> int8 shifts)
+ *   sinan:ConvInteger(X, W, P?) int8 convolution to int32 whose padding is the value P
+ *                              (no zero-point subtraction), the cube's IMG2COL form
  */
 #include "ops_int.h"
 

@@ -479,6 +479,11 @@ int ref_conv(struct cc_graph *g, const struct cc_node *n, const struct cc_view *
 	uint64_t isz = (uint64_t)(I[0] * I[1] * I[2]), osz = (uint64_t)(O[0] * O[1] * O[2]);
 	uint64_t ksz = (uint64_t)(Kk[0] * Kk[1] * Kk[2]);
 	double xzv = qget(xz, 0);
+	/* sinan:ConvInteger: padding holds the value of input 2, nothing is subtracted */
+	bool padv = kind == CV_INT && !strcmp(n->domain, "sinan");
+	double pv = padv ? xzv : 0;
+	if (padv)
+		xzv = 0;
 	for (int64_t b = 0; b < cg.n; b++)
 		for (int64_t m = 0; m < cg.m; m++) {
 			int64_t gr = m / mpg;
@@ -492,17 +497,20 @@ int ref_conv(struct cc_graph *g, const struct cc_node *n, const struct cc_view *
 							uint64_t wb = (uint64_t)(m * cpg + c) * ksz;
 							for (int64_t k0 = 0; k0 < Kk[0]; k0++) {
 								int64_t i0 = o0 * S[0] - P[0] + k0 * D[0];
-								if (i0 < 0 || i0 >= I[0])
+								bool out0 = i0 < 0 || i0 >= I[0];
+								if (out0 && !padv)
 									continue;
 								for (int64_t k1 = 0; k1 < Kk[1]; k1++) {
 									int64_t i1 = o1 * S[1] - P[1] + k1 * D[1];
-									if (i1 < 0 || i1 >= I[1])
+									bool out1 = out0 || i1 < 0 || i1 >= I[1];
+									if (out1 && !padv)
 										continue;
 									for (int64_t k2 = 0; k2 < Kk[2]; k2++) {
 										int64_t i2 = o2 * S[2] - P[2] + k2 * D[2];
-										if (i2 < 0 || i2 >= I[2])
+										bool out2 = out1 || i2 < 0 || i2 >= I[2];
+										if (out2 && !padv)
 											continue;
-										double xv = cc_ld(x->dtype, x->data, xb + (uint64_t)((i0 * I[1] + i1) * I[2] + i2));
+										double xv = out2 ? pv : cc_ld(x->dtype, x->data, xb + (uint64_t)((i0 * I[1] + i1) * I[2] + i2));
 										double wv = cc_ld(w->dtype, w->data, wb + (uint64_t)((k0 * Kk[1] + k1) * Kk[2] + k2));
 										acc += (xv - xzv) * (wv - wzv);
 									}

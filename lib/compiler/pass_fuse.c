@@ -622,7 +622,7 @@ static int absorb(struct cc_graph *g, struct cc_node *f, bool *done)
 			f->nin = CC_MAX(f->nin, 3);
 			if (attr_f(g, f, "beta", 1.0f))
 				return -g->err_code;
-		} else if (!has_res && t->rank == y->rank &&
+		} else if (!conv && !has_res && t->rank == y->rank &&
 			   !memcmp(t->dims, y->dims, sizeof(int64_t) * (size_t)y->rank)) {
 			f->in[3] = t;		/* residual (a missing bias stays NULL) */
 			f->nin = 4;

@@ -55,6 +55,9 @@ static bool foldable(const struct cc_graph *g, const struct cc_node *n, uint64_t
 
 	if (!(n->def->flags & CC_OP_FOLD))
 		return false;
+	if (g->keep_dq && !strcmp(n->op, "DequantizeLinear") && !n->domain[0] &&
+	    (n->in[0]->dtype == SINAN_TYPE_INT8 || n->in[0]->dtype == SINAN_TYPE_UINT8))
+		return false;
 	for (int i = 0; i < n->nin; i++) {
 		const struct cc_tensor *t = n->in[i];
 		if (!t)

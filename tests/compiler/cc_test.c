@@ -45,6 +45,10 @@ void t_inputs(struct cc_graph *g, struct cc_view *in)
 		for (uint64_t j = 0; j < n; j++) {
 			if (cc_dtype_is_float(in[i].dtype))
 				cc_st(in[i].dtype, in[i].data, j, t_uniform(-2, 2));
+			else if (in[i].dtype == SINAN_TYPE_INT8)	/* quantized data: the whole range */
+				cc_sti(in[i].dtype, in[i].data, j, t_int(-128, 127));
+			else if (in[i].dtype == SINAN_TYPE_UINT8)
+				cc_sti(in[i].dtype, in[i].data, j, t_int(0, 255));
 			else
 				cc_sti(in[i].dtype, in[i].data, j, t_int(0, 3));
 		}

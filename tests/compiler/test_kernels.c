@@ -14,27 +14,6 @@
 #include <sinan/sinan.h>
 #include <sinan/sinan_model.h>
 
-static sinan_device_t dev;
-
-static int setup(void **state)
-{
-	(void)state;
-	if (!getenv("SINAN_BACKEND"))
-		setenv("SINAN_BACKEND", "sim", 1);
-	if (sinan_device_open(NULL, &dev) != SINAN_OK) {
-		print_error("cannot open the device: %s\n", sinan_last_error_message());
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sinan_device_close(dev);
-	return 0;
-}
-
 struct bargs {
 	int64_t a[8], b[8], c[8];
 	int ra, rb, rc;
@@ -47,81 +26,20 @@ struct bargs {
 	uint64_t seed;
 };
 
-typedef sinan_graph_t (*build_fn)(const struct bargs *);
-
 static sinan_tensor_t crand(sinan_graph_t g, int type, int rank, const int64_t *dims, uint64_t seed)
 {
-	uint64_t n = 1;
-	for (int i = 0; i < rank; i++)
-		n *= (uint64_t)dims[i];
-	void *d = malloc(n * sinan_type_size(type) + 8);
-	t_seed(seed);
-	for (uint64_t i = 0; i < n; i++)
-		cc_st(type, d, i, t_uniform(-1, 1));
-	sinan_tensor_t t = sinan_graph_constant(g, NULL, type, rank, dims, d);
-	free(d);
-	return t;
+	return t_const_rand(g, type, rank, dims, seed);
 }
 
-/* Compile + run @g on the device with @in; outputs into @out (allocated). */
-static void run_dev(sinan_graph_t g, struct cc_view *in, struct cc_view *out, int nin, int nout)
+static void check(t_build_fn build, const struct bargs *a, double rtol, double atol)
 {
-	void *img = NULL;
-	size_t isz = 0;
-	sinan_model_t m = NULL;
-
-	if (sinan_model_compile(g, dev, NULL, &img, &isz) != SINAN_OK)
-		fail_msg("compile: %s", sinan_last_error_message());
-	if (sinan_model_load(dev, img, isz, &m) != SINAN_OK)
-		fail_msg("load: %s", sinan_last_error_message());
-	sinan_free(img);
-	struct sinan_model_io mi[8], mo[8];
-	for (int i = 0; i < nin; i++)
-		mi[i] = (struct sinan_model_io){ NULL, in[i].data, cc_view_elems(&in[i]) * cc_dtype_size(in[i].dtype) };
-	for (int i = 0; i < nout; i++) {
-		size_t b = out[i].dtype ? cc_view_elems(&out[i]) * cc_dtype_size(out[i].dtype) : 0;
-		out[i].data = calloc(1, b + 8);
-		mo[i] = (struct sinan_model_io){ NULL, out[i].data, b };
-	}
-	if (sinan_model_run(m, (uint32_t)nin, mi, (uint32_t)nout, mo) != SINAN_OK)
-		fail_msg("run: %s", sinan_last_error_message());
-	sinan_model_destroy(m);
-}
-
-static void check(build_fn build, const struct bargs *args, double rtol, double atol)
-{
-	sinan_graph_t gr = build(args), gd = build(args);
-	struct cc_view in[8], ref[8], got[8];
-
-	assert_non_null(gr);
-	assert_non_null(gd);
-	assert_int_equal(cc_pass_infer_fold(gr), 0);
-	t_seed(args->seed + 99);
-	t_inputs(gr, in);
-	assert_int_equal(cc_ref_run(gr, in, ref), 0);
-	for (int i = 0; i < gr->noutputs; i++)
-		cc_view_of(&got[i], gr->outputs[i]);
-	run_dev(gd, in, got, gr->ninputs, gr->noutputs);
-	for (int i = 0; i < gr->noutputs; i++) {
-		double e = t_err(&got[i], &ref[i], rtol, atol);
-		if (e > 1) {
-			char sa[64] = "", sb[64] = "";
-			cc_shape_str(gr->inputs[0], sa, sizeof(sa));
-			if (gr->ninputs > 1)
-				cc_shape_str(gr->inputs[1], sb, sizeof(sb));
-			fail_msg("%s %s %s: output %d off by %.3g x tolerance", args->op, sa, sb, i, e);
-		}
-	}
-	t_free_views(in, gr->ninputs);
-	t_free_views(ref, gr->noutputs);
-	t_free_views(got, gr->noutputs);
-	sinan_graph_destroy(gr);
-	sinan_graph_destroy(gd);
+	t_check(build, a, a->op, a->seed, rtol, atol);
 }
 
 /* ---- builders ------------------------------------------------------------------------------ */
-static sinan_graph_t b_unary(const struct bargs *a)
+static sinan_graph_t b_unary(const void *p)
 {
+	const struct bargs *a = p;
 	sinan_graph_t g = sinan_graph_create();
 	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, a->ra, a->a);
 	if (a->pos) {
@@ -137,8 +55,9 @@ static sinan_graph_t b_unary(const struct bargs *a)
 	return g;
 }
 
-static sinan_graph_t b_binary(const struct bargs *a)
+static sinan_graph_t b_binary(const void *p)
 {
+	const struct bargs *a = p;
 	sinan_graph_t g = sinan_graph_create();
 	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, a->ra, a->a);
 	sinan_tensor_t w = a->bconst ? crand(g, a->type, a->rb, a->b, a->seed) :
@@ -294,8 +213,9 @@ static void gemm_attrs(void **state)
 			}
 }
 
-static sinan_graph_t b_mlp(const struct bargs *a)
+static sinan_graph_t b_mlp(const void *p)
 {
+	const struct bargs *a = p;
 	sinan_graph_t g = sinan_graph_create();
 	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, a->ra, a->a);
 	sinan_tensor_t r = sinan_graph_input(g, "r", a->type, 2, (int64_t[]){ a->a[0], a->b[1] });
@@ -342,5 +262,5 @@ int main(void)
 		cmocka_unit_test(matmul_epilogues),
 		cmocka_unit_test(matmul_fp16),
 	};
-	return cmocka_run_group_tests_name("compiler-kernels", tests, setup, teardown);
+	return cmocka_run_group_tests_name("compiler-kernels", tests, t_dev_setup, t_dev_teardown);
 }

@@ -181,13 +181,41 @@ static sinan_graph_t b_residual(void)
 static void fuse_residual(void **state)
 {
 	(void)state;
+	/* conv + bias Add fuse; the residual Add (and the activation after it) stay
+	 * separate for convolutions (NCHW <-> 5HD epilogue not fused yet) */
 	sinan_graph_t g = check_fusion(b_residual, 1e-5);
+	assert_int_equal(g->nnodes, 3);
+	assert_int_equal(count(g, "sinan", "Conv"), 1);
+	assert_int_equal(count(g, "", "Add"), 1);
+	assert_int_equal(count(g, "", "LeakyRelu"), 1);
+	struct cc_node *n = g->nodes[0];
+	assert_true(n->nin >= 3 && n->in[2] && n->in[2]->data);
+	sinan_graph_destroy(g);
+}
+
+/* MatMul + bias + residual + activation fuse into one sinan:MatMul */
+static sinan_graph_t b_mm_residual(void)
+{
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[2] = { 5, 16 }, wd[2] = { 16, 16 }, bd[1] = { 16 };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 2, xd);
+	sinan_tensor_t h = OP2(g, "MatMul", x, crand(g, 2, wd, 13));
+	h = OP2(g, "Add", h, crand(g, 1, bd, 14));
+	h = OP2(g, "Add", x, h);
+	sinan_graph_output(g, OP1(g, "Tanh", h), "y");
+	return g;
+}
+
+static void fuse_mm_residual(void **state)
+{
+	(void)state;
+	sinan_graph_t g = check_fusion(b_mm_residual, 1e-5);
 	assert_int_equal(g->nnodes, 1);
 	struct cc_node *n = g->nodes[0];
 	assert_int_equal(n->nin, 4);
 	assert_non_null(n->in[2]);
 	assert_non_null(n->in[3]);
-	assert_string_equal(cc_attr_s(n, "activation", ""), "LeakyRelu");
+	assert_string_equal(cc_attr_s(n, "activation", ""), "Tanh");
 	sinan_graph_destroy(g);
 }
 
@@ -325,6 +353,177 @@ static void fuse_respects_uses(void **state)
 }
 
 /* ---- memory planning -------------------------------------------------------------------------- */
+/* ---- legalization ----------------------------------------------------------------------------- */
+static const char *leg_op;
+static int leg_keep;
+
+static sinan_graph_t b_reduce_gapped(void)
+{
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[5] = { 3, 4, 1, 5, 6 }, axes[3] = { 0, 2, 3 };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 5, xd);
+	struct sinan_attr at[2] = { SINAN_ATTR_IS("axes", 3, axes), SINAN_ATTR_I("keepdims", leg_keep) };
+	x = OP1(g, "Abs", x);	/* ReduceLogSum needs a positive sum */
+	sinan_graph_output(g, sinan_graph_op(g, leg_op, 1, &x, 2, at), "y");
+	return g;
+}
+
+static void legalize_reductions(void **state)
+{
+	(void)state;
+	static const char *const ops[] = { "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2",
+					   "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp" };
+	for (size_t i = 0; i < CC_ARRAY_SIZE(ops); i++)
+		for (leg_keep = 0; leg_keep < 2; leg_keep++) {
+			leg_op = ops[i];
+			sinan_graph_t a = b_reduce_gapped(), b = b_reduce_gapped();
+			struct cc_view in[1], oa[1], ob[1];
+			assert_int_equal(cc_pass_infer_fold(a), 0);
+			assert_int_equal(cc_pass_infer_fold(b), 0);
+			assert_int_equal(cc_pass_legalize(b), 0);
+			/* axes {0, 2, 3} of [3, 4, 1, 5, 6]: runs {0} and {3}, so two reductions;
+			 * LogSumExp over runs that are not trailing: max, sub, exp, sum, log, add each */
+			if (!strcmp(ops[i], "ReduceLogSumExp")) {
+				assert_int_equal(count(b, "", "ReduceLogSumExp"), 0);
+				assert_int_equal(count(b, "", "ReduceMax"), 2);
+				assert_int_equal(count(b, "", "Exp"), 2);
+			} else {
+				int n = 0;
+				for (size_t k = 0; k < CC_ARRAY_SIZE(ops); k++)
+					n += count(b, "", ops[k]);
+				assert_int_equal(n + count(b, "", "ReduceSum"), 2);
+			}
+			t_seed(3);
+			t_inputs(a, in);
+			assert_int_equal(cc_ref_run(a, in, oa), 0);
+			assert_int_equal(cc_ref_run(b, in, ob), 0);
+			if (t_err(&ob[0], &oa[0], 1e-5, 1e-6) > 1)
+				fail_msg("%s keepdims=%d: legalized graph differs", ops[i], leg_keep);
+			t_free_views(in, 1);
+			t_free_views(oa, 1);
+			t_free_views(ob, 1);
+			sinan_graph_destroy(a);
+			sinan_graph_destroy(b);
+		}
+}
+
+/* integer products: operand types, zero points as inputs, constants or absent */
+struct qcase {
+	const char *op;
+	int xt, wt;
+	int zmode;		/* 0 absent, 1 graph inputs, 2 constants */
+	int64_t group;
+	bool wconst;
+};
+static struct qcase qc;
+
+static sinan_tensor_t qconst(sinan_graph_t g, int type, int rank, const int64_t *dims, int lo, int hi)
+{
+	uint64_t n = 1;
+	for (int i = 0; i < rank; i++)
+		n *= (uint64_t)dims[i];
+	int8_t *d = malloc(n + 1);
+	for (uint64_t i = 0; i < n; i++)
+		d[i] = (int8_t)t_int(lo, hi);
+	sinan_tensor_t t = sinan_graph_constant(g, NULL, type, rank, dims, d);
+	free(d);
+	return t;
+}
+
+static sinan_graph_t b_integer(void)
+{
+	sinan_graph_t g = sinan_graph_create();
+	bool conv = strstr(qc.op, "Conv") != NULL, ql = qc.op[0] == 'Q';
+	int64_t xd[4] = { 2, 6, 7, 5 }, wd[4] = { 4, 6 / qc.group, 3, 3 }, ad[2] = { 9, 20 }, bd[2] = { 20, 11 };
+	int64_t zxd[1] = { 1 }, zwd[1] = { conv ? 4 : 11 };
+	int lo = qc.xt == SINAN_TYPE_INT8 ? -128 : 0, hi = qc.xt == SINAN_TYPE_INT8 ? 127 : 255;
+	int wlo = qc.wt == SINAN_TYPE_INT8 ? -128 : 0, whi = qc.wt == SINAN_TYPE_INT8 ? 127 : 255;
+	sinan_tensor_t x = sinan_graph_input(g, "x", qc.xt, conv ? 4 : 2, conv ? xd : ad);
+	t_seed(5);
+	sinan_tensor_t w = qc.wconst ? qconst(g, qc.wt, conv ? 4 : 2, conv ? wd : bd, wlo, whi) :
+		sinan_graph_input(g, "w", qc.wt, conv ? 4 : 2, conv ? wd : bd);
+	sinan_tensor_t zx = NULL, zw = NULL;
+	if (qc.zmode == 1) {
+		zx = sinan_graph_input(g, "zx", qc.xt, 0, zxd);
+		zw = sinan_graph_input(g, "zw", qc.wt, 1, zwd);
+	} else if (qc.zmode == 2) {
+		zx = qconst(g, qc.xt, 0, zxd, lo, hi);
+		zw = qconst(g, qc.wt, 1, zwd, wlo, whi);
+	}
+	struct sinan_attr at[2] = { SINAN_ATTR_I("group", qc.group), SINAN_ATTR_IS("pads", 4, ((int64_t[]){ 1, 0, 2, 1 })) };
+	sinan_tensor_t y;
+	if (!ql) {
+		y = sinan_graph_op(g, qc.op, 4, (sinan_tensor_t[]){ x, w, zx, zw }, conv ? 2 : 0, at);
+	} else {
+		float sx = 0.02f, sw[11], sy = 0.5f;
+		for (int i = 0; i < 11; i++)
+			sw[i] = 0.01f + 0.003f * (float)i;
+		sinan_tensor_t ts[3] = { sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sx),
+					 sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 1, zwd, sw),
+					 sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sy) };
+		uint8_t zy = 100;
+		sinan_tensor_t tzy = sinan_graph_constant(g, NULL, SINAN_TYPE_UINT8, 0, NULL, &zy);
+		if (!zx)
+			zx = qconst(g, qc.xt, 0, zxd, 0, 0);
+		if (!zw)
+			zw = qconst(g, qc.wt, 1, zwd, 0, 0);
+		int32_t bias[4] = { 100, -2000, 5, 70000 };
+		sinan_tensor_t in[9] = { x, ts[0], zx, w, ts[1], zw, ts[2], tzy,
+					 sinan_graph_constant(g, NULL, SINAN_TYPE_INT32, 1, wd, bias) };
+		y = sinan_graph_op(g, qc.op, conv ? 9 : 8, in, conv ? 2 : 0, at);
+	}
+	if (!y)
+		fail_msg("%s: %s", qc.op, sinan_graph_error(g));
+	sinan_graph_output(g, y, "y");
+	return g;
+}
+
+static void legalize_integer(void **state)
+{
+	(void)state;
+	static const char *const ops[] = { "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv" };
+	static const int types[][2] = { { SINAN_TYPE_UINT8, SINAN_TYPE_UINT8 }, { SINAN_TYPE_UINT8, SINAN_TYPE_INT8 },
+					{ SINAN_TYPE_INT8, SINAN_TYPE_INT8 } };
+	for (size_t o = 0; o < CC_ARRAY_SIZE(ops); o++)
+		for (size_t t = 0; t < CC_ARRAY_SIZE(types); t++)
+			for (int z = 0; z < 3; z++)
+				for (int grp = 1; grp <= (strstr(ops[o], "Conv") ? 2 : 1); grp++) {
+					qc = (struct qcase){ ops[o], types[t][0], types[t][1], z, grp, z == 2 };
+					sinan_graph_t a = b_integer(), b = b_integer();
+					struct cc_view in[4], oa[1], ob[1];
+					assert_int_equal(cc_pass_infer_fold(a), 0);
+					assert_int_equal(cc_pass_infer_fold(b), 0);
+					if (cc_pass_legalize(b))
+						fail_msg("%s: %s", ops[o], sinan_graph_error(b));
+					/* the cube's forms only: int8 operands, no zero points */
+					assert_int_equal(count(b, "", ops[o]), o == 0 ? 1 : 0);
+					assert_int_equal(count(b, "", "MatMulInteger") + count(b, "sinan", "ConvInteger"), 1);
+					for (int i = 0; i < b->nnodes; i++) {
+						struct cc_node *nd = b->nodes[i];
+						if (!nd->dead && strstr(nd->op, "Integer"))
+							assert_true(nd->in[0]->dtype == SINAN_TYPE_INT8 &&
+								    nd->in[1]->dtype == SINAN_TYPE_INT8 &&
+								    (nd->nin < 4 || !nd->in[3]));
+					}
+					t_seed(3 + z);
+					t_inputs(a, in);
+					for (int i = 0; i < a->ninputs; i++)	/* the whole range of the type */
+						for (uint64_t j = 0; j < cc_view_elems(&in[i]); j++)
+							cc_sti(in[i].dtype, in[i].data, j, in[i].dtype == SINAN_TYPE_INT8 ?
+							       t_int(-128, 127) : t_int(0, 255));
+					assert_int_equal(cc_ref_run(a, in, oa), 0);
+					assert_int_equal(cc_ref_run(b, in, ob), 0);
+					if (t_err(&ob[0], &oa[0], 0, 1e-9) > 1)
+						fail_msg("%s types %zu zero points %d group %d: legalized graph differs", ops[o],
+							 t, z, grp);
+					t_free_views(in, a->ninputs);
+					t_free_views(oa, 1);
+					t_free_views(ob, 1);
+					sinan_graph_destroy(a);
+					sinan_graph_destroy(b);
+				}
+}
+
 static void memplan_chain_reuses(void **state)
 {
 	(void)state;
@@ -428,11 +627,14 @@ int main(void)
 		cmocka_unit_test(simplify_identities),
 		cmocka_unit_test(fuse_conv_bn_relu),
 		cmocka_unit_test(fuse_residual),
+		cmocka_unit_test(fuse_mm_residual),
 		cmocka_unit_test(fuse_gelu_into_matmul),
 		cmocka_unit_test(fuse_layernorm),
 		cmocka_unit_test(fuse_attention),
 		cmocka_unit_test(fuse_bn_alone),
 		cmocka_unit_test(fuse_respects_uses),
+		cmocka_unit_test(legalize_reductions),
+		cmocka_unit_test(legalize_integer),
 		cmocka_unit_test(memplan_chain_reuses),
 		cmocka_unit_test(memplan_alias),
 		cmocka_unit_test(memplan_property),
