@@ -45,7 +45,10 @@ PKGS_LINT="sparse linux-source-6.1 clang libclang-rt-14-dev valgrind"
 PKGS_DATA="libonnx-testdata dataset-fashion-mnist python3-numpy python3-onnx python3-torch gnuplot-nox"
 PKGS_BENCH="nodejs npm"
 PKGS="$PKGS_BUILD $PKGS_LIB $PKGS_VM $PKGS_QEMU $PKGS_LINT $PKGS_DATA ${SINAN_DEPS_EXTRA:-}"
-if [ "${SINAN_DEPS_BENCH:-0}" = 1 ]; then PKGS="$PKGS $PKGS_BENCH"; fi
+if [ "${SINAN_DEPS_BENCH:-0}" = 1 ]; then
+	# A nodejs that bundles its own npm (NodeSource's) conflicts with Debian's npm package.
+	if command -v npm >/dev/null 2>&1; then PKGS="$PKGS ${PKGS_BENCH/npm/}"; else PKGS="$PKGS $PKGS_BENCH"; fi
+fi
 
 run_apt() { DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o Dpkg::Use-Pty=0 -q "$@"; }
 
@@ -215,6 +218,22 @@ if [ -n "$MISS" ] || [ -n "$MISS_BPO" ]; then
 		say "installing from $BPO: $MISS_BPO"
 		# shellcheck disable=SC2086
 		run_apt install -y --no-install-recommends -t "$BPO" $MISS_BPO
+	fi
+fi
+
+# make bench: ONNX Runtime's CPU library from npm, into the build tree. Its
+# install script would download more binaries from a host that may not be
+# reachable; the Linux x64 CPU library is already inside the package.
+ORT_NODE_VERSION=1.30.0
+if [ "${SINAN_DEPS_BENCH:-0}" = 1 ]; then
+	ORT_DIR=${BUILD:-$PWD/build}/bench/node
+	have=$(cd / && node -p "require('$ORT_DIR/node_modules/onnxruntime-node/package.json').version" 2>/dev/null || true)
+	if [ "$have" != "$ORT_NODE_VERSION" ]; then
+		say "installing onnxruntime-node@$ORT_NODE_VERSION into $ORT_DIR (npm install --ignore-scripts)"
+		mkdir -p "$ORT_DIR"
+		npm install --ignore-scripts --no-audit --no-fund --no-save --loglevel=error --prefix "$ORT_DIR" \
+			"onnxruntime-node@$ORT_NODE_VERSION" >/dev/null ||
+			die "npm install onnxruntime-node@$ORT_NODE_VERSION failed (make bench needs it for B4)"
 	fi
 fi
 
