@@ -441,19 +441,24 @@ const char *kt_debugfs_dir(void)
 	return dir;
 }
 
-int kt_debugfs_write(const char *file, const char *text)
+int kt_write_file(const char *path, const char *text)
 {
-	char path[340];
-	int fd, ret = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", kt_debugfs_dir(), file);
-	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, text, strlen(text)) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int kt_debugfs_write(const char *file, const char *text)
+{
+	char path[340];
+
+	snprintf(path, sizeof(path), "%s/%s", kt_debugfs_dir(), file);
+	return kt_write_file(path, text);
 }
 
 int kt_hwq_of(int fd, uint32_t queue)

@@ -122,6 +122,8 @@ void kt_device_works(int fd);
 void kt_pattern(void *p, size_t n, uint32_t seed);
 int kt_pattern_check(const void *p, size_t n, uint32_t seed);
 
+/* Write @text to a (sysfs, debugfs) file; 0 or -errno. */
+int kt_write_file(const char *path, const char *text);
 /* debugfs directory of the device ("" if none); write a debugfs file. */
 const char *kt_debugfs_dir(void);
 int kt_debugfs_write(const char *file, const char *text);

@@ -82,18 +82,6 @@ static int is_bound(void)
 	return access(path, F_OK) == 0;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* /dev/kmsg from now on. */
 static int kmsg_open(void)
 {
@@ -150,7 +138,7 @@ static int bind_driver(void)
 {
 	char dev[128];
 
-	write_file(DRV_DIR "/bind", sinan_bdf());
+	kt_write_file(DRV_DIR "/bind", sinan_bdf());
 	snprintf(dev, sizeof(dev), DRV_DIR "/%s", sinan_bdf());
 	return access(dev, F_OK) == 0 ? 0 : -1;
 }
@@ -158,7 +146,7 @@ static int bind_driver(void)
 static void unbind_driver(void)
 {
 	if (is_bound())
-		assert_int_equal(write_file(DRV_DIR "/unbind", sinan_bdf()), 0);
+		assert_int_equal(kt_write_file(DRV_DIR "/unbind", sinan_bdf()), 0);
 	assert_false(is_bound());
 }
 
@@ -207,7 +195,7 @@ static void test_fw_probe_failures(void **state)
 	int kmsg, fd;
 
 	(void)state;
-	assert_int_equal(write_file(FW_PATH_PARAM, FW_DIR), 0);
+	assert_int_equal(kt_write_file(FW_PATH_PARAM, FW_DIR), 0);
 	probe_with("bad_crc.elf", "CRC-32 mismatch");
 	probe_with("bad_magic.elf", "boot header magic");
 	probe_with("truncated.elf", "truncated");
@@ -230,7 +218,7 @@ static void test_fw_probe_failures(void **state)
 
 	/* And the stock image again. */
 	unbind_driver();
-	assert_int_equal(write_file(FW_PATH_PARAM, "\n"), 0);
+	assert_int_equal(kt_write_file(FW_PATH_PARAM, "\n"), 0);
 	kt_sh("rm -rf " FW_DIR);
 	assert_int_equal(bind_driver(), 0);
 	fd = kt_open();
@@ -242,7 +230,7 @@ static void test_fw_probe_failures(void **state)
 static int fw_teardown(void **state)
 {
 	(void)state;
-	write_file(FW_PATH_PARAM, "\n");
+	kt_write_file(FW_PATH_PARAM, "\n");
 	kt_sh("rm -rf " FW_DIR);
 	if (access(FW_FILE ".away", F_OK) == 0)
 		rename(FW_FILE ".away", FW_FILE);
@@ -382,7 +370,7 @@ static void test_remove_with_open_files(void **state)
 
 	kmsg = kmsg_open();
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", sinan_bdf());
-	assert_int_equal(write_file(path, "1"), 0);
+	assert_int_equal(kt_write_file(path, "1"), 0);
 	assert_int_equal(waitpid(waiter, &status, 0), waiter);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -409,7 +397,7 @@ static void test_remove_with_open_files(void **state)
 	kmsg_errors(kmsg, NULL, 0);	/* no oops, no warning */
 	close(kmsg);
 
-	assert_int_equal(write_file("/sys/bus/pci/rescan", "1"), 0);
+	assert_int_equal(kt_write_file("/sys/bus/pci/rescan", "1"), 0);
 	assert_true(is_bound());
 	smoke();
 }
