@@ -8,6 +8,10 @@
  *   fw_info         firmware version, features, heartbeat, status
  *   fw_log          the firmware's log ring
  *   force_recovery  write 1: reset the device as if the firmware had died
+ *   fail_next_reset write 1: the next device reset fails, as if the device
+ *                   did not come back (to test the dead-device path)
+ *   mbox            write "CMD [ARG...]": a firmware mailbox command; read:
+ *                   "RESULT RESP0 RESP1 RESP2 RESP3" of the last one
  *   inject          write "KIND [HWQ]" (hang, dma, ecc, fw-crash, illegal,
  *                   mmu): inject a fault through the device's debug page
  *                   (only when the device exposes it, SINAN_CAP_DEBUG_REGS)
@@ -127,6 +131,45 @@ static const struct file_operations sinan_force_recovery_fops = {
 	.write = sinan_force_recovery_write,
 };
 
+static ssize_t sinan_mbox_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
+{
+	struct sinan_device *sdev = file_inode(f)->i_private;
+	u32 cmd, args[4], resp[4] = {};
+	char buf[80];
+	int idx, n, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	n = sscanf(buf, "%u %u %u %u %u", &cmd, &args[0], &args[1], &args[2], &args[3]);
+	if (n < 1)
+		return -EINVAL;
+	if (!drm_dev_enter(&sdev->drm, &idx))
+		return -ENODEV;
+	ret = sinan_mbox_cmd(sdev, cmd, args, n - 1, resp);
+	drm_dev_exit(idx);
+	snprintf(sdev->mbox_result, sizeof(sdev->mbox_result), "%d %u %u %u %u\n", ret, resp[0],
+		 resp[1], resp[2], resp[3]);
+	return len;
+}
+
+static ssize_t sinan_mbox_read(struct file *f, char __user *ubuf, size_t len, loff_t *pos)
+{
+	struct sinan_device *sdev = file_inode(f)->i_private;
+
+	return simple_read_from_buffer(ubuf, len, pos, sdev->mbox_result,
+				       strnlen(sdev->mbox_result, sizeof(sdev->mbox_result)));
+}
+
+static const struct file_operations sinan_mbox_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = sinan_mbox_read,
+	.write = sinan_mbox_write,
+};
+
 static const char * const sinan_inject_kinds[] = {
 	[SINAN_INJECT_HANG] = "hang",
 	[SINAN_INJECT_DMA_ERROR] = "dma",
@@ -181,7 +224,9 @@ static void sinan_debugfs_create(struct sinan_device *sdev, struct dentry *root)
 	debugfs_create_file("fw_info", 0444, root, sdev, &sinan_fw_info_debugfs_fops);
 	debugfs_create_file("fw_log", 0444, root, sdev, &sinan_fw_log_debugfs_fops);
 	debugfs_create_file("force_recovery", 0200, root, sdev, &sinan_force_recovery_fops);
+	debugfs_create_bool("fail_next_reset", 0600, root, &sdev->fail_next_reset);
 	debugfs_create_file("inject", 0200, root, sdev, &sinan_inject_fops);
+	debugfs_create_file("mbox", 0600, root, sdev, &sinan_mbox_fops);
 }
 
 /* Render nodes (6.1): the DRM core calls this for each minor. */

@@ -256,6 +256,8 @@ static int fn##_guarded(struct drm_device *dev, void *data, struct drm_file *fil
 		return -ENODEV;							\
 	ret = fn(dev, data, file);						\
 	drm_dev_exit(idx);							\
+	if (ret)								\
+		sinan_dbg(to_sinan_device(dev), IOCTL, "%s: %d\n", #fn, ret);	\
 	return ret;								\
 }
 

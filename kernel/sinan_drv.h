@@ -130,64 +130,86 @@ struct sinan_queue;
 
 /**
  * struct sinan_device - one Sinan NPU.
+ * @drm: the DRM device.
+ * @pdev: the PCI device.
+ * @regs: BAR 0, the registers.
+ * @devmem: BAR 4, device memory, mapped write-combined.
+ * @devmem_bus: CPU physical address of BAR 4 (for user mappings).
+ * @hw: capabilities read at probe.
+ * @fw: the firmware image and what the booted firmware reports.
+ * @nvec: interrupt vectors in use.
+ * @mm_lock: protects @mm.
+ * @mm: device-memory allocator.
+ * @fw_blocks: the SINAN_FW_RESERVED range, kept by the firmware.
+ * @ctx_table_blocks: device memory of the MMU context table.
+ * @ctx_table_pa: its device address.
+ * @devmem_used: bytes of device BOs.
+ * @hostmem_used: bytes of host BOs created here (not imported).
+ * @ctx_lock: protects @ctxs and the context table.
+ * @ctxs: ASID -> struct sinan_ctx.
+ * @queue_lock: protects @hwq updates and serializes queue allocation.
+ * @hwq: hardware queue index -> struct sinan_queue.
+ * @fence_lock: every job fence of the device, the queues' in-flight lists,
+ *   @hwq reads from the interrupt thread.
+ * @reset_lock: write: a device reset; read: paths that program hardware
+ *   queues or the MMU registers.
+ * @reset_wq: ordered workqueue of every recovery (and the schedulers'
+ *   timeout queue).
+ * @reset_work: a requested device reset.
+ * @reset_pending: a device reset was requested.
+ * @reset_reason: why (a static string).
+ * @reset_count: device resets since probe.
+ * @dead: recovery failed: every job ends with -ENODEV.
+ * @fail_next_reset: debugfs: the next reset fails, as if the device died.
+ * @busy_cycles: modeled cycles of completed jobs, from completion records.
+ * @last_prog_error: last SINAN_REG_PROG_ERROR seen by the watchdog.
+ * @mbox_result: debugfs "mbox": the last answer.
  *
- * Locking, outermost first:
- * - @reset_lock (rwsem): taken for write by a device reset, for read by
- *   paths that program hardware queues or the MMU registers, so that they
- *   never interleave with a reset.
- * - @queue_lock: the hardware queue table (@hwq) and queue allocation.
- * - @mm_lock: the device-memory allocator.
- * - @fence_lock (spinlock, IRQ-safe): every job fence of the device and the
- *   in-flight lists of the queues; also guards @hwq lookups from the IRQ
- *   threads. Shared by all fences so it outlives any queue.
- * Recovery (job timeouts, queue errors, device resets) runs only on the
- * ordered @reset_wq, which is also the drm_sched timeout queue, so that at
- * most one recovery runs at a time.
+ * Locking, outermost first: @reset_lock, &sinan_ctx.queues_lock,
+ * @queue_lock, @ctx_lock, &sinan_ctx.vm_lock, @mm_lock, @fence_lock (IRQ
+ * safe, innermost). All fences share @fence_lock, so that it outlives any
+ * queue. Recovery (job timeouts, queue errors, device resets) runs only on
+ * @reset_wq, so at most one recovery runs at a time.
  */
 struct sinan_device {
 	struct drm_device drm;
 	struct pci_dev *pdev;
-	void __iomem *regs;		/* BAR 0 */
-	void __iomem *devmem;		/* BAR 4, write-combined */
-	resource_size_t devmem_bus;	/* CPU physical address of BAR 4 */
+	void __iomem *regs;
+	void __iomem *devmem;
+	resource_size_t devmem_bus;
 
 	struct sinan_hw_info hw;
 	struct sinan_fw_info fw;
 
-	int nvec;			/* interrupt vectors in use */
+	int nvec;
 
-	/* device memory */
 	struct mutex mm_lock;		/* protects @mm */
 	struct drm_buddy mm;
-	struct list_head fw_blocks;	/* the SINAN_FW_RESERVED range */
+	struct list_head fw_blocks;
 	struct list_head ctx_table_blocks;
 	u64 ctx_table_pa;
-	atomic64_t devmem_used;		/* bytes of device BOs */
-	atomic64_t hostmem_used;	/* bytes of host BOs */
+	atomic64_t devmem_used;
+	atomic64_t hostmem_used;
 
-	/* contexts */
 	struct mutex ctx_lock;		/* protects @ctxs and the context table */
-	struct xarray ctxs;		/* ASID -> struct sinan_ctx */
+	struct xarray ctxs;
 
-	/* queues */
 	struct mutex queue_lock;	/* protects @hwq updates */
 	struct sinan_queue *hwq[SINAN_MAX_QUEUES];
 	spinlock_t fence_lock;		/* job fences, in-flight lists, @hwq reads */
 
-	/* recovery */
 	struct rw_semaphore reset_lock;
 	struct workqueue_struct *reset_wq;
 	struct work_struct reset_work;
 	atomic_t reset_pending;
-	const char *reset_reason;	/* static string: why the last request */
+	const char *reset_reason;
 	atomic_t reset_count;
-	bool dead;			/* recovery failed: everything ends with -ENODEV */
+	bool dead;
+	bool fail_next_reset;
 
-	/* statistics */
-	atomic64_t busy_cycles;		/* summed over jobs, from completion records */
+	atomic64_t busy_cycles;
 	u32 last_prog_error;
-
-	struct dentry *debugfs;
+	char mbox_result[64];
 };
 
 /**

@@ -251,13 +251,17 @@ int sinan_bo_create_ioctl(struct drm_device *dev, void *data, struct drm_file *f
 	if (args->flags & ~DRM_SINAN_BO_FLAGS || args->pad ||
 	    args->placement > DRM_SINAN_BO_PLACEMENT_HOST)
 		return -EINVAL;
+	/* Sizes that do not round to a page are invalid ... */
+	if (!args->size || args->size > U64_MAX - PAGE_SIZE + 1)
+		return -EINVAL;
+	size = round_up(args->size, PAGE_SIZE);
+	/* ... those the placement can never hold are out of memory. */
 	if (args->placement == DRM_SINAN_BO_PLACEMENT_DEVICE)
 		limit = sdev->hw.devmem_size - SINAN_FW_RESERVED;
 	else
 		limit = (u64)totalram_pages() << PAGE_SHIFT;
-	if (!args->size || args->size > limit)
-		return -EINVAL;
-	size = round_up(args->size, PAGE_SIZE);
+	if (size > limit)
+		return -ENOMEM;
 
 	if (args->placement == DRM_SINAN_BO_PLACEMENT_DEVICE) {
 		bo = sinan_devmem_bo_create(sdev, size);

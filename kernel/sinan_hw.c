@@ -218,6 +218,7 @@ int sinan_irq_init(struct sinan_device *sdev)
 {
 	struct pci_dev *pdev = sdev->pdev;
 	int want = min_t(int, sdev->hw.num_msix, 1 + sdev->hw.num_queues);
+	unsigned long flags;
 	int i, ret;
 
 	/* Mask everything until the driver is ready for it. */
@@ -228,10 +229,13 @@ int sinan_irq_init(struct sinan_device *sdev)
 		return ret;
 	}
 	sdev->nvec = ret;
+	/* Only the INTx line may be shared; it stays masked until the thread ran. */
+	flags = IRQF_ONESHOT;
+	if (!pdev->msix_enabled && !pdev->msi_enabled)
+		flags |= IRQF_SHARED;
 	for (i = 0; i < sdev->nvec; i++) {
 		ret = request_threaded_irq(pci_irq_vector(pdev, i), sinan_irq_hard,
-					   sinan_irq_thread, IRQF_ONESHOT | IRQF_SHARED,
-					   DRIVER_NAME, sdev);
+					   sinan_irq_thread, flags, DRIVER_NAME, sdev);
 		if (ret) {
 			sinan_err(sdev, "cannot request interrupt vector %d: %d\n", i, ret);
 			goto err_free_irqs;
@@ -312,6 +316,8 @@ int sinan_hw_queue_start(struct sinan_device *sdev, u32 hwq, const struct sinan_
 		    SINAN_FLD_PREP(SINAN_Q_CONFIG, IRQ, 1));
 	sinan_qwr32(sdev, hwq, WATCHDOG, cfg->watchdog_kc);
 	sinan_qwr32(sdev, hwq, CTRL, SINAN_Q_CTRL_ENABLE);
+	sinan_dbg(sdev, REG, "queue %u: ring 0x%llx+0x%x, completions 0x%llx+0x%x, ASID %u\n",
+		  hwq, cfg->ring_va, cfg->ring_size, cfg->cq_va, cfg->cq_size, cfg->asid);
 	status = sinan_qrd32(sdev, hwq, STATUS);
 	if (status != SINAN_QS_IDLE) {
 		u32 err = sinan_qrd32(sdev, hwq, ERROR);

@@ -98,6 +98,8 @@ static void sinan_queue_process_locked(struct sinan_queue *q)
 	u32 wptr;
 
 	lockdep_assert_held(&sdev->fence_lock);
+	if (!q->hw_live)
+		return;
 	wptr = sinan_qrd32(sdev, q->hwq, CQ_WPTR);
 	if (wptr - q->cq_rptr > SINAN_CQ_SIZE) {
 		sinan_warn(sdev, "queue %u: completion ring overrun, %u bytes lost\n", q->hwq,
@@ -133,7 +135,7 @@ void sinan_queue_irq(struct sinan_device *sdev, u32 hwq)
 
 	spin_lock_irqsave(&sdev->fence_lock, flags);
 	q = sdev->hwq[hwq];
-	if (q) {
+	if (q && q->hw_live) {
 		sinan_queue_process_locked(q);
 		status = sinan_qrd32(sdev, hwq, STATUS);
 	}
@@ -181,6 +183,7 @@ static void sinan_ring_emit(struct sinan_queue *q, struct sinan_job *job)
 	pkt[PKT_QW(struct sinan_pkt_fence, seq)] = job->seq;
 	sinan_ring_put(q, pkt);
 
+	job->ring_epoch = q->ring_epoch;
 	spin_lock_irqsave(&sdev->fence_lock, flags);
 	if (list_empty(&job->link))
 		list_add_tail(&job->link, &q->inflight);
@@ -216,8 +219,11 @@ static struct dma_fence *sinan_job_run(struct drm_sched_job *sched_job)
 			return ERR_PTR(-ENOMEM);
 		dma_fence_init(fence, &sinan_fence_ops, &sdev->fence_lock, q->fence_ctx, job->seq);
 		job->hw_fence = fence;
-	} else if (dma_fence_is_signaled(job->hw_fence)) {
-		/* Resubmitted after a recovery that already decided its fate. */
+	} else if (dma_fence_is_signaled(job->hw_fence) || job->ring_epoch == q->ring_epoch) {
+		/*
+		 * Resubmitted by a recovery: either it decided the job's fate,
+		 * or the job is still on the ring it was written to.
+		 */
 		return dma_fence_get(job->hw_fence);
 	}
 
@@ -334,6 +340,7 @@ static void sinan_queue_recover(struct sinan_queue *q, struct sinan_job *bad, u3
 		/* Jobs that completed before the error are not guilty. */
 		spin_lock_irqsave(&sdev->fence_lock, flags);
 		sinan_queue_process_locked(q);
+		q->hw_live = false;
 		spin_unlock_irqrestore(&sdev->fence_lock, flags);
 		escalate = sinan_hw_queue_reset(sdev, q->hwq) != 0;
 		drm_dev_exit(idx);
@@ -350,6 +357,7 @@ static void sinan_queue_recover(struct sinan_queue *q, struct sinan_job *bad, u3
 		  q->ctx->asid, guilty ? guilty->seq : 0,
 		  error == DRM_SINAN_QUEUE_ERR_TIMEOUT ? "timeout" : sinan_hw_err_str(error), err);
 	q->wptr = 0;
+	q->ring_epoch++;
 	sinan_queue_restart(q);
 	sinan_reset_uevent(sdev, "queue", q->hwq, err);
 	if (escalate)
@@ -468,11 +476,42 @@ static void sinan_queue_hw_config(struct sinan_queue *q, struct sinan_hwq_config
 static int sinan_queue_hw_start(struct sinan_queue *q)
 {
 	struct sinan_hwq_config cfg;
+	unsigned long flags;
+	int ret;
 
 	sinan_queue_hw_config(q, &cfg);
 	q->wptr = 0;
+	q->ring_epoch++;
+	ret = sinan_hw_queue_start(q->sdev, q->hwq, &cfg);
+	spin_lock_irqsave(&q->sdev->fence_lock, flags);
 	q->cq_rptr = 0;
-	return sinan_hw_queue_start(q->sdev, q->hwq, &cfg);
+	q->hw_live = !ret;
+	spin_unlock_irqrestore(&q->sdev->fence_lock, flags);
+	return ret;
+}
+
+/*
+ * A job that was on the hardware through SINAN_JOB_MAX_RESETS device
+ * resets is taken for their cause: it fails with -EIO and its queue is
+ * banned, so that a job that kills the firmware does not do it forever.
+ */
+static bool sinan_queue_too_many_resets(struct sinan_queue *q)
+{
+	struct sinan_job *job, *guilty = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->sdev->fence_lock, flags);
+	list_for_each_entry(job, &q->inflight, link)
+		if (++job->resets > SINAN_JOB_MAX_RESETS && !guilty)
+			guilty = job;
+	spin_unlock_irqrestore(&q->sdev->fence_lock, flags);
+	if (!guilty)
+		return false;
+	sinan_err(q->sdev, "queue %u (ASID %u): job %llu was running in %u device resets: guilty\n",
+		  q->hwq, q->ctx->asid, guilty->seq, guilty->resets);
+	sinan_queue_ban(q, guilty, DRM_SINAN_QUEUE_ERR_ABORTED, -EIO);
+	sinan_queue_fail_inflight(q, guilty, -EIO);
+	return true;
 }
 
 /* Reset, reboot, re-arm the MMU. Called with the queues stopped. */
@@ -480,6 +519,11 @@ static int sinan_device_reinit(struct sinan_device *sdev)
 {
 	int ret;
 
+	if (sdev->fail_next_reset) {
+		sdev->fail_next_reset = false;
+		sinan_err(sdev, "failing this reset as asked through debugfs\n");
+		return -EIO;
+	}
 	ret = sinan_hw_reset(sdev);
 	if (ret)
 		return ret;
@@ -516,9 +560,12 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 		sinan_err(sdev, "resetting the device: %s\n", why);
 		/* Keep what completed before the reset. */
 		spin_lock_irqsave(&sdev->fence_lock, flags);
-		for (i = 0; i < sdev->hw.num_queues; i++)
-			if (sdev->hwq[i])
+		for (i = 0; i < sdev->hw.num_queues; i++) {
+			if (sdev->hwq[i]) {
 				sinan_queue_process_locked(sdev->hwq[i]);
+				sdev->hwq[i]->hw_live = false;
+			}
+		}
 		spin_unlock_irqrestore(&sdev->fence_lock, flags);
 		ret = sinan_device_reinit(sdev);
 		if (ret) {
@@ -535,7 +582,7 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 		q->reset_count++;
 		if (ret) {
 			sinan_queue_fail_inflight(q, NULL, -ENODEV);
-		} else if (q->banned) {
+		} else if (q->banned || sinan_queue_too_many_resets(q)) {
 			sinan_queue_fail_inflight(q, NULL, -ECANCELED);
 		} else if (sinan_queue_hw_start(q)) {
 			sinan_queue_ban(q, NULL, DRM_SINAN_QUEUE_ERR_ABORTED, -EIO);
@@ -709,6 +756,8 @@ int sinan_queue_create_ioctl(struct drm_device *dev, void *data, struct drm_file
 	if (args->flags || args->pad || args->engine > DRM_SINAN_ENGINE_COPY ||
 	    args->priority > DRM_SINAN_PRIORITY_HIGH || args->timeout_ms > SINAN_TIMEOUT_MAX_MS)
 		return -EINVAL;
+	if (READ_ONCE(sdev->dead))
+		return -ENODEV;
 
 	q = sinan_queue_alloc(ctx, args);
 	if (IS_ERR(q))

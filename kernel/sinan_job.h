@@ -43,7 +43,12 @@ struct seq_file;
  * @ring_va: device VA of the ring in the context's kernel range.
  * @wptr: ring bytes written (free-running); only run_job and recovery,
  *   which never run concurrently, touch it.
+ * @ring_epoch: bumped whenever the hardware queue starts from an empty
+ *   ring: a job emitted in an older epoch must be emitted again.
  * @cq_rptr: completion bytes consumed (under &sinan_device.fence_lock).
+ * @hw_live: the hardware queue runs with the pointers the driver knows;
+ *   cleared (under fence_lock) before recovery resets it, so that the
+ *   interrupt thread does not read a queue in the middle of a reset.
  * @inflight: jobs handed to the hardware and not signalled, by sequence
  *   number (under &sinan_device.fence_lock).
  * @done_seq: last job completed, successfully or not (fence_lock).
@@ -79,7 +84,9 @@ struct sinan_queue {
 	u64 ring_pa;
 	u64 ring_va;
 	u32 wptr;
+	u32 ring_epoch;
 	u32 cq_rptr;
+	bool hw_live;
 	struct list_head inflight;
 	u64 done_seq;
 
@@ -113,6 +120,8 @@ struct sinan_queue {
  * @hw_fence: signalled when the hardware completed the job (or recovery
  *   gave up on it); created by the first run.
  * @link: in &sinan_queue.inflight.
+ * @ring_epoch: &sinan_queue.ring_epoch when it was last emitted.
+ * @resets: device resets it was caught in (it runs again after each).
  */
 struct sinan_job {
 	struct drm_sched_job base;
@@ -124,7 +133,12 @@ struct sinan_job {
 	u32 bo_count;
 	struct dma_fence *hw_fence;
 	struct list_head link;
+	u32 ring_epoch;
+	u32 resets;
 };
+
+/* A job caught in this many device resets is taken for their cause. */
+#define SINAN_JOB_MAX_RESETS	2
 
 int sinan_queue_create_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
 int sinan_queue_destroy_ioctl(struct drm_device *dev, void *data, struct drm_file *file);

@@ -45,7 +45,10 @@ PKGS_LINT="sparse linux-source-6.1 clang libclang-rt-14-dev valgrind"
 PKGS_DATA="libonnx-testdata dataset-fashion-mnist python3-numpy python3-onnx python3-torch gnuplot-nox"
 PKGS_BENCH="nodejs npm"
 PKGS="$PKGS_BUILD $PKGS_LIB $PKGS_VM $PKGS_QEMU $PKGS_LINT $PKGS_DATA ${SINAN_DEPS_EXTRA:-}"
-if [ "${SINAN_DEPS_BENCH:-0}" = 1 ]; then PKGS="$PKGS $PKGS_BENCH"; fi
+if [ "${SINAN_DEPS_BENCH:-0}" = 1 ]; then
+	# A nodejs that bundles its own npm (NodeSource's) conflicts with Debian's npm package.
+	if command -v npm >/dev/null 2>&1; then PKGS="$PKGS ${PKGS_BENCH/npm/}"; else PKGS="$PKGS $PKGS_BENCH"; fi
+fi
 
 run_apt() { DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o Dpkg::Use-Pty=0 -q "$@"; }
 
@@ -167,9 +170,25 @@ K612=$(kernel_abi "$BPO")
 [ -n "$K61" ] || die "cannot resolve the $CODENAME kernel (apt-cache depends linux-image-amd64)"
 [ -n "$K612" ] || die "cannot resolve the $BPO kernel (apt-cache -t $BPO depends linux-image-amd64)"
 # The test kernels' headers are unpacked into build/ by scripts/fetch-kernels.sh
-# (installing the 6.12 headers would pull its image onto the host); only the
-# compiler they were built with is needed here.
-PKGS="$PKGS gcc-12"
+# (installing the 6.12 headers would pull its image onto the host); what they
+# need to build modules is installed here: the dependencies of the headers
+# package and of its kbuild package (compiler, pahole for BTF, libraries),
+# without the kernel packages themselves.
+kbuild_deps() { # $1: kernel ABI, $2: "" or backports suite
+	local t=() hdr kb
+	[ -n "$2" ] && t=(-t "$2")
+	hdr=$(apt-cache "${t[@]}" depends "linux-headers-$1" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p')
+	kb=$(grep -o '^linux-kbuild-[^ ]*' <<<"$hdr" | head -n 1)
+	{
+		printf '%s\n' "$hdr"
+		[ -n "$kb" ] && apt-cache "${t[@]}" depends "$kb" 2>/dev/null | sed -n 's/^ *|\{0,1\}Depends: //p'
+	} | grep -v -E '^(<|linux-(image|headers|kbuild|base))' | sort -u | tr '\n' ' '
+}
+KDEPS=$(kbuild_deps "$K61" "")
+KDEPS_BPO=$(kbuild_deps "$K612" "$BPO")
+[ -n "$KDEPS" ] && [ -n "$KDEPS_BPO" ] || die "cannot resolve what the test kernels' headers need (apt-cache depends)"
+# Installed from the release (not -t backports): plain libraries and tools.
+PKGS="$PKGS $KDEPS $KDEPS_BPO"
 PKGS_BPO=""
 
 missing() {
@@ -199,6 +218,22 @@ if [ -n "$MISS" ] || [ -n "$MISS_BPO" ]; then
 		say "installing from $BPO: $MISS_BPO"
 		# shellcheck disable=SC2086
 		run_apt install -y --no-install-recommends -t "$BPO" $MISS_BPO
+	fi
+fi
+
+# make bench: ONNX Runtime's CPU library from npm, into the build tree. Its
+# install script would download more binaries from a host that may not be
+# reachable; the Linux x64 CPU library is already inside the package.
+ORT_NODE_VERSION=1.30.0
+if [ "${SINAN_DEPS_BENCH:-0}" = 1 ]; then
+	ORT_DIR=${BUILD:-$PWD/build}/bench/node
+	have=$(cd / && node -p "require('$ORT_DIR/node_modules/onnxruntime-node/package.json').version" 2>/dev/null || true)
+	if [ "$have" != "$ORT_NODE_VERSION" ]; then
+		say "installing onnxruntime-node@$ORT_NODE_VERSION into $ORT_DIR (npm install --ignore-scripts)"
+		mkdir -p "$ORT_DIR"
+		npm install --ignore-scripts --no-audit --no-fund --no-save --loglevel=error --prefix "$ORT_DIR" \
+			"onnxruntime-node@$ORT_NODE_VERSION" >/dev/null ||
+			die "npm install onnxruntime-node@$ORT_NODE_VERSION failed (make bench needs it for B4)"
 	fi
 fi
 

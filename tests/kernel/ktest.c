@@ -285,6 +285,15 @@ void kt_cmd_signal(struct kt_cmd *c, uint64_t addr, uint64_t value)
 	p->value = value;
 }
 
+void kt_cmd_signal_add(struct kt_cmd *c, uint64_t addr, uint64_t value)
+{
+	struct sinan_pkt_signal *p = kt_cmd_pkt(c);
+
+	p->header = SINAN_PKT_HDR(SINAN_OP_SIGNAL, SINAN_SIGNAL_F_ADD);
+	p->addr = addr;
+	p->value = value;
+}
+
 void kt_cmd_wait(struct kt_cmd *c, uint64_t addr, uint64_t value)
 {
 	struct sinan_pkt_wait *p = kt_cmd_pkt(c);
@@ -338,6 +347,35 @@ int kt_wait(int fd, uint32_t queue, uint64_t seq, int64_t ms)
 	KT_EQ(kt_try_wait(fd, DRM_SINAN_WAIT_SEQ, queue, seq, kt_deadline(ms), &status),
 			 0);
 	return status;
+}
+
+void kt_wait_count(volatile uint64_t *p, uint64_t n, int64_t ms)
+{
+	int64_t deadline = kt_deadline(ms);
+
+	while (*p < n && kt_now_ns() < deadline)
+		usleep(1000);
+	KT_EQ(*p, n);
+}
+
+void kt_device_works(int fd)
+{
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	struct kt_buf dev, host;
+	struct kt_cmd cmd;
+
+	kt_buf_new(fd, &dev, 8192, DRM_SINAN_BO_PLACEMENT_DEVICE);
+	kt_buf_new(fd, &host, 8192, DRM_SINAN_BO_PLACEMENT_HOST);
+	kt_cmd_new(fd, &cmd, 4096);
+	kt_cmd_fill(&cmd, dev.va, 0x13572468, 8192);
+	kt_cmd_copy(&cmd, host.va, dev.va, 8192);
+	KT_EQ(kt_wait(fd, q, kt_submit(fd, q, &cmd), 20000), 0);
+	for (int i = 0; i < 2048; i++)
+		KT_EQ(((uint32_t *)host.map)[i], 0x13572468);
+	kt_cmd_free(fd, &cmd);
+	kt_buf_free(fd, &host);
+	kt_buf_free(fd, &dev);
+	kt_queue_destroy(fd, q);
 }
 
 static uint32_t pattern_word(uint32_t seed, size_t i)
@@ -403,19 +441,24 @@ const char *kt_debugfs_dir(void)
 	return dir;
 }
 
-int kt_debugfs_write(const char *file, const char *text)
+int kt_write_file(const char *path, const char *text)
 {
-	char path[340];
-	int fd, ret = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", kt_debugfs_dir(), file);
-	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, text, strlen(text)) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+int kt_debugfs_write(const char *file, const char *text)
+{
+	char path[340];
+
+	snprintf(path, sizeof(path), "%s/%s", kt_debugfs_dir(), file);
+	return kt_write_file(path, text);
 }
 
 int kt_hwq_of(int fd, uint32_t queue)

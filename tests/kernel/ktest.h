@@ -101,6 +101,7 @@ void kt_cmd_nop(struct kt_cmd *c);
 void kt_cmd_copy(struct kt_cmd *c, uint64_t dst, uint64_t src, uint64_t size);
 void kt_cmd_fill(struct kt_cmd *c, uint64_t dst, uint32_t pattern, uint64_t size);
 void kt_cmd_signal(struct kt_cmd *c, uint64_t addr, uint64_t value);
+void kt_cmd_signal_add(struct kt_cmd *c, uint64_t addr, uint64_t value);
 void kt_cmd_wait(struct kt_cmd *c, uint64_t addr, uint64_t value);
 void kt_cmd_launch(struct kt_cmd *c, uint64_t prog, uint64_t prog_size, uint32_t blocks);
 
@@ -112,10 +113,17 @@ int kt_wait(int fd, uint32_t queue, uint64_t seq, int64_t ms);
 int kt_try_wait(int fd, uint32_t kind, uint32_t id, uint64_t seq, int64_t deadline,
 		int32_t *status);
 
+/* Wait (at most @ms) until the 64-bit counter @p reaches @n; assert it did. */
+void kt_wait_count(volatile uint64_t *p, uint64_t n, int64_t ms);
+/* A new queue does real work (fill device memory, copy it to the host). */
+void kt_device_works(int fd);
+
 /* Fill @n bytes at @p with a pattern derived from @seed; check it. */
 void kt_pattern(void *p, size_t n, uint32_t seed);
 int kt_pattern_check(const void *p, size_t n, uint32_t seed);
 
+/* Write @text to a (sysfs, debugfs) file; 0 or -errno. */
+int kt_write_file(const char *path, const char *text);
 /* debugfs directory of the device ("" if none); write a debugfs file. */
 const char *kt_debugfs_dir(void);
 int kt_debugfs_write(const char *file, const char *text);

@@ -6,6 +6,7 @@
  * processes. Runs in the emulated machine (tools/sinan-vm) against sinan.ko.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -744,6 +745,67 @@ static void test_isolation(void **state)
 	close(down[1]);
 }
 
+static uint64_t sysfs_u64(const char *attr)
+{
+	char cmd[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "cat /sys/bus/pci/drivers/sinan/0000:*/%s", attr);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llu", &v), 1);
+	pclose(f);
+	return v;
+}
+
+static int file_has(const char *path, const char *text)
+{
+	return kt_sh("grep -q '%s' %s", text, path) == 0;
+}
+
+/* sysfs and debugfs say what the device is doing. */
+static void test_observability(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	uint64_t busy0 = sysfs_u64("busy_time_us");
+	char path[400], text[128];
+	struct kt_buf dev;
+	struct kt_cmd cmd;
+
+	(void)state;
+	/* sysfs: device memory in use follows BO creation. */
+	assert_int_equal(sysfs_u64("mem_used"), kt_param(fd, DRM_SINAN_PARAM_DEVMEM_USED));
+	kt_buf_new(fd, &dev, 1 << 20, DRM_SINAN_BO_PLACEMENT_DEVICE);
+	assert_int_equal(sysfs_u64("mem_used"), kt_param(fd, DRM_SINAN_PARAM_DEVMEM_USED));
+	assert_true(sysfs_u64("mem_used") >= 1 << 20);
+	assert_int_equal(kt_sh("grep -q 'interface 1\\.' /sys/bus/pci/drivers/sinan/0000:*/fw_version"),
+			 0);
+	/* Busy time grows with work: 1 MiB filled in device memory. */
+	kt_cmd_new(fd, &cmd, 4096);
+	kt_cmd_fill(&cmd, dev.va, 1, 1 << 20);
+	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), 0);
+	assert_true(sysfs_u64("busy_time_us") > busy0);
+
+	/* debugfs: the queue, the BOs and the mapping, the firmware log. */
+	assert_true(kt_debugfs_dir()[0]);
+	assert_true(kt_hwq_of(fd, q) >= 0);
+	snprintf(path, sizeof(path), "%s/bos", kt_debugfs_dir());
+	snprintf(text, sizeof(text), "handle %u: device BO, 1048576 bytes", dev.handle);
+	assert_true(file_has(path, text));
+	snprintf(text, sizeof(text), "0x%010llx-0x%010llx rw device", (unsigned long long)dev.va,
+		 (unsigned long long)dev.va + (1 << 20));
+	assert_true(file_has(path, text));
+	snprintf(path, sizeof(path), "%s/fw_log", kt_debugfs_dir());
+	assert_true(file_has(path, "sinan-fw .* booted"));
+	snprintf(path, sizeof(path), "%s/fw_info", kt_debugfs_dir());
+	assert_true(file_has(path, "^heartbeat: "));
+	kt_cmd_free(fd, &cmd);
+	kt_buf_free(fd, &dev);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -761,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_many_jobs),
 		cmocka_unit_test(test_concurrency),
 		cmocka_unit_test(test_isolation),
+		cmocka_unit_test(test_observability),
 	};
 
 	return cmocka_run_group_tests_name("kernel-exec", tests, NULL, NULL);

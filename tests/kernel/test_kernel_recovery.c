@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sinan_hw/sinan_isa.h>
@@ -53,27 +54,6 @@ static void expect_banned(int fd, uint32_t q, uint32_t error)
 	assert_int_equal(kt_try_submit(fd, &s), -ECANCELED);
 }
 
-/* A queue created afterwards does real work. */
-static void expect_device_works(int fd)
-{
-	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
-	struct kt_buf src, dst;
-	struct kt_cmd cmd;
-
-	kt_buf_new(fd, &src, 8192, DRM_SINAN_BO_PLACEMENT_DEVICE);
-	kt_buf_new(fd, &dst, 8192, DRM_SINAN_BO_PLACEMENT_HOST);
-	kt_cmd_new(fd, &cmd, 4096);
-	kt_cmd_fill(&cmd, src.va, 0x0badf00d, 8192);
-	kt_cmd_copy(&cmd, dst.va, src.va, 8192);
-	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), 0);
-	for (int i = 0; i < 2048; i++)
-		assert_int_equal(((uint32_t *)dst.map)[i], 0x0badf00d);
-	kt_cmd_free(fd, &cmd);
-	kt_buf_free(fd, &dst);
-	kt_buf_free(fd, &src);
-	kt_queue_destroy(fd, q);
-}
-
 /*
  * A WAIT on a value nobody writes: the queue's timeout fires, the job ends
  * with -ETIMEDOUT, the job queued behind it with -ECANCELED; a bystander
@@ -106,7 +86,7 @@ static void test_hang_timeout(void **state)
 	assert_int_equal(kt_queue_status(fd, other).state, DRM_SINAN_QUEUE_STATE_ACTIVE);
 	assert_int_equal(kt_queue_status(fd, other).reset_count, 0);
 	assert_int_equal(kt_wait(fd, other, kt_submit(fd, other, &nop), WAIT_MS), 0);
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &nop);
 	kt_cmd_free(fd, &hang);
 	kt_buf_free(fd, &flag);
@@ -129,7 +109,7 @@ static void test_inject_hang(void **state)
 	inject(fd, q, "hang");
 	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), -ETIMEDOUT);
 	expect_banned(fd, q, DRM_SINAN_QUEUE_ERR_TIMEOUT);
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &cmd);
 	close(fd);
 }
@@ -157,7 +137,7 @@ static void inject_and_expect(const char *kind, int err, uint32_t hw_err, int la
 	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), WAIT_MS), err);
 	expect_banned(fd, q, hw_err);
 	assert_true(kt_uevent_expect(ev, "SINAN_RESET_KIND=queue", 5000));
-	expect_device_works(fd);
+	kt_device_works(fd);
 	kt_cmd_free(fd, &cmd);
 	kt_buf_free(fd, &dev);
 	kt_buf_free(fd, &host);
@@ -241,9 +221,12 @@ static void device_reset(const char *how)
 	for (int i = 0; i < 2; i++) {
 		q[i] = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
 		kt_cmd_new(fd, &cmd[i], 4096);
+		kt_cmd_signal_add(&cmd[i], flag.va + 8 * (1 + i), 1);
 		kt_cmd_wait(&cmd[i], flag.va, 1);
 		kt_cmd_fill(&cmd[i], out.va + 4096 * i, 0x5e5e0000 + i, 4096);
 		seq[i] = kt_submit(fd, q[i], &cmd[i]);
+		/* Running (blocked in its WAIT) when the device goes down. */
+		kt_wait_count((uint64_t *)flag.map + 1 + i, 1, WAIT_MS);
 	}
 	if (!strcmp(how, "fw-crash"))
 		inject(fd, q[0], "fw-crash");
@@ -259,7 +242,9 @@ static void device_reset(const char *how)
 	assert_int_equal(sysfs_reset_count(), sys_resets + 1);
 	assert_true(fw_boot_count(fd) > boots);
 
-	/* Still blocked, then released: innocent jobs complete. */
+	/* Run again from the start on the new rings, then released: complete. */
+	for (int i = 0; i < 2; i++)
+		kt_wait_count((uint64_t *)flag.map + 1 + i, 2, WAIT_MS);
 	*(volatile uint64_t *)flag.map = 1;
 	for (int i = 0; i < 2; i++) {
 		struct drm_sinan_queue_status st;
@@ -276,7 +261,7 @@ static void device_reset(const char *how)
 		kt_cmd_nop(&cmd[i]);
 		assert_int_equal(kt_wait(fd, q[i], kt_submit(fd, q[i], &cmd[i]), WAIT_MS), 0);
 	}
-	expect_device_works(fd);
+	kt_device_works(fd);
 	for (int i = 0; i < 2; i++)
 		kt_cmd_free(fd, &cmd[i]);
 	kt_buf_free(fd, &out);
@@ -305,6 +290,134 @@ static void test_force_recovery(void **state)
 	device_reset("force");
 }
 
+static void force_reset_and_wait(int fd)
+{
+	uint64_t resets = kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT);
+	int64_t deadline = kt_deadline(WAIT_MS);
+
+	assert_int_equal(kt_debugfs_write("force_recovery", "1"), 0);
+	while (kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT) == resets && kt_now_ns() < deadline)
+		usleep(10000);
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT), resets + 1);
+}
+
+/*
+ * A job on the hardware through one device reset after another is taken
+ * for their cause: after SINAN_JOB_MAX_RESETS replays it fails with -EIO
+ * and its queue is banned; other queues carry on.
+ */
+static void test_repeat_offender(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 60000);
+	struct kt_buf flag;
+	struct kt_cmd cmd;
+	uint64_t seq;
+	int32_t st;
+
+	(void)state;
+	kt_buf_new(fd, &flag, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
+	memset(flag.map, 0, 4096);
+	kt_cmd_new(fd, &cmd, 4096);
+	/* Count its runs in word 1, then block on word 0. */
+	kt_cmd_signal_add(&cmd, flag.va + 8, 1);
+	kt_cmd_wait(&cmd, flag.va, 1);
+	seq = kt_submit(fd, q, &cmd);
+	for (int i = 1; i <= 3; i++) {
+		/* On the hardware (its i-th run) before the device goes down. */
+		kt_wait_count((uint64_t *)flag.map + 1, i, WAIT_MS);
+		force_reset_and_wait(fd);
+		if (i < 3)
+			assert_int_equal(kt_try_wait(fd, DRM_SINAN_WAIT_SEQ, q, seq, kt_deadline(20),
+						     &st), -ETIME);
+	}
+	assert_int_equal(kt_wait(fd, q, seq, WAIT_MS), -EIO);
+	expect_banned(fd, q, DRM_SINAN_QUEUE_ERR_ABORTED);
+	kt_device_works(fd);
+	kt_cmd_free(fd, &cmd);
+	kt_buf_free(fd, &flag);
+	close(fd);
+}
+
+/*
+ * The heartbeat watchdog: the firmware is told (mailbox) to beat once per
+ * 10 s, which the driver must take for a stall and answer with a device
+ * reset; the rebooted firmware beats normally again.
+ */
+static void test_heartbeat_stall(void **state)
+{
+	int fd = kt_open();
+	uint64_t resets = kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT);
+	char cmd[64], line[128] = "";
+	int64_t deadline;
+	FILE *f;
+
+	(void)state;
+	assert_true(kt_debugfs_dir()[0]);
+	snprintf(cmd, sizeof(cmd), "%d 10000000", SINAN_MBOX_CMD_SET_HB_PERIOD);
+	assert_int_equal(kt_debugfs_write("mbox", cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/mbox", kt_debugfs_dir());
+	f = fopen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(line[0], '0');	/* the firmware took the command */
+
+	deadline = kt_deadline(WAIT_MS);
+	while (kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT) == resets && kt_now_ns() < deadline)
+		usleep(10000);
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT), resets + 1);
+	assert_int_equal(kt_sh("dmesg | grep -q 'resetting the device: firmware heartbeat stalled'"),
+			 0);
+	kt_device_works(fd);
+	close(fd);
+}
+
+/*
+ * A process exits with a hung job in flight and another queued behind it:
+ * closing its file waits for the timeout to end the job (no deadlock
+ * between the context's destruction and the timeout handler), and the
+ * device serves the others meanwhile and afterwards.
+ */
+static void test_exit_with_hung_job(void **state)
+{
+	int fd = kt_open(), status;
+	uint32_t other = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	struct kt_cmd nop;
+	pid_t pid;
+
+	(void)state;
+	kt_cmd_new(fd, &nop, 4096);
+	kt_cmd_nop(&nop);
+	pid = kt_fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int cfd = kt_open();
+		uint32_t q = kt_queue_create(cfd, DRM_SINAN_ENGINE_COMPUTE, HANG_MS);
+		struct kt_buf flag;
+		struct kt_cmd cmd;
+
+		kt_buf_new(cfd, &flag, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
+		memset(flag.map, 0, 4096);
+		kt_cmd_new(cfd, &cmd, 4096);
+		kt_cmd_signal_add(&cmd, flag.va + 8, 1);
+		kt_cmd_wait(&cmd, flag.va, 1);
+		kt_submit(cfd, q, &cmd);
+		kt_submit(cfd, q, &cmd);
+		kt_wait_count((uint64_t *)flag.map + 1, 1, WAIT_MS);
+		_exit(0);	/* with everything open and in flight */
+	}
+	/* The others keep working while the child's job hangs. */
+	assert_int_equal(kt_wait(fd, other, kt_submit(fd, other, &nop), WAIT_MS), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(kt_wait(fd, other, kt_submit(fd, other, &nop), WAIT_MS), 0);
+	kt_device_works(fd);
+	kt_cmd_free(fd, &nop);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +429,9 @@ int main(void)
 		cmocka_unit_test(test_inject_illegal),
 		cmocka_unit_test(test_fw_crash),
 		cmocka_unit_test(test_force_recovery),
+		cmocka_unit_test(test_repeat_offender),
+		cmocka_unit_test(test_heartbeat_stall),
+		cmocka_unit_test(test_exit_with_hung_job),
 	};
 
 	return cmocka_run_group_tests_name("kernel-recovery", tests, NULL, NULL);

@@ -129,14 +129,18 @@ static void test_bo_create(void **state)
 	for (uint32_t pl = 0; pl <= DRM_SINAN_BO_PLACEMENT_HOST; pl++) {
 		assert_int_equal(kt_try_bo_create(fd, 0, pl, 0, &h), -EINVAL);
 		assert_int_equal(kt_try_bo_create(fd, UINT64_MAX, pl, 0, &h), -EINVAL);
-		assert_int_equal(kt_try_bo_create(fd, UINT64_MAX - 4095, pl, 0, &h), -EINVAL);
+		assert_int_equal(kt_try_bo_create(fd, UINT64_MAX - 4094, pl, 0, &h), -EINVAL);
+		assert_int_equal(kt_try_bo_create(fd, UINT64_MAX - 4095, pl, 0, &h), -ENOMEM);
 		assert_int_equal(kt_try_bo_create(fd, 4096, pl, 1u << 1, &h), -EINVAL);
 		assert_int_equal(kt_try_bo_create(fd, 4096, pl, 1u << 31, &h), -EINVAL);
 	}
 	assert_int_equal(kt_try_bo_create(fd, 4096, 2, 0, &h), -EINVAL);
 	assert_int_equal(kt_try_bo_create(fd, 4096, UINT32_MAX, 0, &h), -EINVAL);
+	/* More than the placement can ever hold: out of memory. */
 	assert_int_equal(kt_try_bo_create(fd, devmem, DRM_SINAN_BO_PLACEMENT_DEVICE, 0, &h),
-			 -EINVAL);
+			 -ENOMEM);
+	assert_int_equal(kt_try_bo_create(fd, 1ULL << 60, DRM_SINAN_BO_PLACEMENT_HOST, 0, &h),
+			 -ENOMEM);
 	{
 		struct drm_sinan_bo_create c = { .size = 4096, .pad = 1 };
 

@@ -172,12 +172,17 @@ struct drm_sinan_fw_info {
 #define DRM_SINAN_BO_PLACEMENT_DEVICE	0
 #define DRM_SINAN_BO_PLACEMENT_HOST	1
 
-#define DRM_SINAN_BO_FLAG_ZERO		(1 << 0)	/* device BO: clear before use */
+/*
+ * Device BO: clear before use. (Every BO is cleared in fact: device memory
+ * may have held another context's data. The flag states the intent.)
+ */
+#define DRM_SINAN_BO_FLAG_ZERO		(1 << 0)
 #define DRM_SINAN_BO_FLAGS		(DRM_SINAN_BO_FLAG_ZERO)
 
 /**
  * struct drm_sinan_bo_create - create a buffer object.
- * @size: In. Bytes, rounded up to 4 KiB; 0 is -EINVAL.
+ * @size: In. Bytes, rounded up to 4 KiB; 0 (or a size that does not round)
+ *   is -EINVAL, more than the placement can ever hold is -ENOMEM.
  * @placement: In. DRM_SINAN_BO_PLACEMENT_*.
  * @flags: In. DRM_SINAN_BO_FLAG_*. Host BOs are always zeroed.
  * @handle: Out. GEM handle.
