@@ -215,9 +215,14 @@ int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double va
 bool cc_views5(struct cc_graph *g, struct cc_node *n, struct cc_tensor **saved);
 void cc_unviews5(struct cc_node *n, struct cc_tensor *const *saved);
 
-/* x NCHW [N, C, HW] -> y NC1HWC0 (to), or back */
+/* x NCHW [N, C, HW] -> y NC1HWC0 (to), or back; with @ident (cc_identity(), a constant the
+ * node reads) the cube transposes at device-memory speed, else strided copies */
 int cc_emit_5hd(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to, int64_t N,
-		int64_t C, int64_t HW, int64_t c0, const char *suffix);
+		int64_t C, int64_t HW, int64_t c0, struct cc_tensor *ident, const char *suffix);
+struct cc_tensor *cc_identity(struct cc_graph *g, int dtype, bool to);
+/* cc_identity() for @x's device type if the cube can transpose it, else NULL (no error) */
+struct cc_tensor *cc_layout_identity(struct cc_graph *g, const struct cc_tensor *x, bool to);
+int cc_prelower_move(struct cc_graph *g, struct cc_node *n);
 
 /* Compile a graph (after import) for a target: passes, lowering, emission. */
 struct cc_copts {

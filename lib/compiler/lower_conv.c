@@ -46,6 +46,8 @@ struct convplan {
 	bool wdyn_hint;			/* (known before tiling) */
 	bool integer;			/* sinan:ConvInteger: int8 in, int32 out, padding value */
 	bool out5;			/* the output is stored NC1HWC0: padding channels get zeros */
+	int nin0;			/* inputs of the node before prelowering */
+	struct cc_tensor *id_in, *id_out;	/* identity blocks of the cube transposes, or NULL */
 	int64_t oes;			/* output element size */
 	struct cc_tensor *wsrc;		/* their source */
 	uint64_t wbytes, fbytes;	/* packed weights, largest band in L1 */
@@ -330,7 +332,16 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		n->in[2] = pb;
 	}
 	/* the memory planner sees: x -> x5 -> y5 -> y inside this node (3 extra inputs, always) */
-	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * (size_t)(n->nin + 3));
+	/* one group: NCHW <-> NC1HWC0 on the cube (identity blocks) */
+	bool simple = p->G == 1 && !p->transpose && !p->integer;
+	if (simple && !in5)
+		p->id_in = cc_layout_identity(g, n->in[0], true);
+	if (simple && !out5)
+		p->id_out = cc_layout_identity(g, n->out[0], false);
+	if (g->err_code)
+		return -g->err_code;
+	p->nin0 = n->nin;
+	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * (size_t)(n->nin + 5));
 	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 4);
 	if (!in || !out)
 		return cc_err(g, ENOMEM, "out of memory");
@@ -353,8 +364,13 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		out[no++] = p->w;
 		p->w->producer = n;
 	}
+	int ni = n->nin + 3;
+	if (p->id_in)
+		in[ni++] = p->id_in;
+	if (p->id_out)
+		in[ni++] = p->id_out;
 	n->in = in;
-	n->nin += 3;
+	n->nin = ni;
 	n->out = out;
 	n->nout = no;
 	n->priv = p;
@@ -602,10 +618,13 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		return NERR(g, n, EINVAL, "internal: convolution not planned");
 	/* 1. x -> x5: zeros (channel padding, upsampling holes), then the channels;
 	 * nothing when x is stored NC1HWC0 already */
-	rc = p->x5 == x ? 0 : cc_emit_fill(c, n, p->x5, 0);
+	if (p->id_in)		/* one group: on the cube */
+		rc = cc_emit_5hd(c, n, x, p->x5, true, p->N, p->C, p->H * p->W, p->c0, p->id_in, "in");
+	else
+		rc = p->x5 == x ? 0 : cc_emit_fill(c, n, p->x5, 0);
 	if (rc)
 		return rc;
-	if (p->x5 != x) {
+	if (p->x5 != x && !p->id_in) {
 		struct view v, vin[2];
 		int nvin = 0;
 		memset(&v, 0, sizeof(v));
@@ -721,7 +740,7 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.l0c[1] = (uint32_t)CC_ALIGN(p->tm * CC_ALIGN(p->tn, 16) * 4, SINAN_ALIGN_L0C);
 	int64_t p4 = CC_ALIGN(p->tn * 4, 32), po = CC_ALIGN(p->tn * p->oes, 32), oes = p->oes;
 	/* one group: the whole bias (fp32) stays in the UB, loaded once */
-	struct cc_tensor *bias0 = !p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *bias0 = !p->integer && p->nin0 > 2 ? n->in[2] : NULL;
 	int64_t nb = bias0 ? (int64_t)cc_tensor_elems(bias0) : 0, bes0 = bias0 ? esz(cc_hw_dtype(bias0->dtype)) : 0;
 	bool ball = bias0 && p->G == 1;
 	int64_t ballb = ball ? CC_ALIGN(nb * 4, 32) + CC_ALIGN(nb * bes0, 32) : 0;
@@ -743,8 +762,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.ball = off;	/* fp32 bias, then its staging copy */
 
 	bool fused = !strcmp(n->domain, "sinan");
-	struct cc_tensor *bias = !p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
-	struct cc_tensor *padv = p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *bias = !p->integer && p->nin0 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *padv = p->integer && p->nin0 > 2 ? n->in[2] : NULL;
 	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
 	float aa = fused ? cc_attr_f(n, "act_alpha", 0) : 0, ab = fused ? cc_attr_f(n, "act_beta", 0) : 0;
 	int dt = cc_hw_dtype(p->y5->dtype);
@@ -1037,6 +1056,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	/* 3. y5 -> y (NCHW): y[n][g*Mg + m1*c0 + c][oh][ow] = y5[n][g][m1][oh][ow][c], full blocks then the rest */
 	if (p->y5 == y)
 		return 0;
+	if (p->id_out)
+		return cc_emit_5hd(c, n, p->y5, y, false, p->N, p->M, p->OH * p->OW, p->c0, p->id_out, "out");
 	int64_t full = p->Mg / p->c0, part = p->Mg % p->c0;
 	struct view vout[2];
 	int nvout = 0;

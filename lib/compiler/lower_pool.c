@@ -23,6 +23,7 @@ struct pp {
 	int64_t band, brows;	/* output rows per band, padded input rows per band */
 	int dt;
 	struct cc_tensor *x5, *y5;
+	struct cc_tensor *id_in, *id_out;	/* identity blocks of the cube transposes, or NULL */
 };
 
 static int esz(int dt)
@@ -116,13 +117,19 @@ int cc_prelower_pool(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		p->x5->dev_dtype = cc_dev_type(dt);
 	if (!out5)
 		p->y5->dev_dtype = cc_dev_type(dt);
-	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * 3);
+	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * 5);
 	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 3);
 	if (!in || !out)
 		return cc_err(g, ENOMEM, "out of memory");
 	int ni = 1, no = 1;
 	in[0] = n->in[0];
 	out[0] = n->out[0];
+	if (!in5 && (p->id_in = cc_layout_identity(g, n->in[0], true)))
+		in[ni++] = p->id_in;
+	if (!out5 && (p->id_out = cc_layout_identity(g, n->in[0], false)))
+		in[ni++] = p->id_out;
+	if (g->err_code)
+		return -g->err_code;
 	if (!in5) {
 		in[ni++] = p->x5;
 		out[no++] = p->x5;
@@ -184,7 +191,7 @@ int cc_lower_pool(struct cg *c, struct cc_node *n)
 	/* x -> x5 (channel padding zeros), unless x is stored NC1HWC0 already */
 	int64_t HW = p->H * p->W, P = p->OH * p->OW;
 	if (p->x5 != n->in[0]) {
-		rc = cc_emit_5hd(c, n, n->in[0], p->x5, true, p->N, p->C, HW, p->c0, "in");
+		rc = cc_emit_5hd(c, n, n->in[0], p->x5, true, p->N, p->C, HW, p->c0, p->id_in, "in");
 		if (rc)
 			return rc;
 	}
@@ -297,5 +304,5 @@ int cc_lower_pool(struct cg *c, struct cc_node *n)
 	/* y5 -> y, unless y is stored NC1HWC0 */
 	if (p->y5 == n->out[0])
 		return 0;
-	return cc_emit_5hd(c, n, p->y5, n->out[0], false, p->N, p->C, P, p->c0, "out");
+	return cc_emit_5hd(c, n, p->y5, n->out[0], false, p->N, p->C, P, p->c0, p->id_out, "out");
 }
