@@ -29,7 +29,7 @@ EXPECTED = (
     + ["B3.nop_roundtrip_vs_nvme_4k_read", "B3.nop_roundtrip_us", "B3.nvme_4k_read_us",
        "B3.nop_jobs_per_s.single", "B3.nop_jobs_per_s.batched64"]
     + [f"B4.{m}.{k}" for m in B4_MODELS for k in ("latency_vs_onnxruntime", "modeled_device_us")]
-    + ["B5.host_us_per_dispatched_op", "B5.host_us_per_cmdbuf_replay"]
+    + ["B5.host_us_per_dispatched_op", "B5.host_us_per_launch_in_job_of_64", "B5.host_us_per_cmdbuf_replay"]
 )
 
 # Published reference points for results.md (not measured here).
