@@ -59,8 +59,10 @@ mkdir -p "$RES" "$BUILD/test/logs"
 log=$BUILD/test/logs/$suite.log
 
 echo "=== $suite: $*"
+t0=$(date +%s.%N)
 "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 
 passed=0 failed=0 skipped=0 seen=0
 while IFS= read -r line; do
@@ -90,5 +92,5 @@ elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	failed=1
 fi
 echo "$passed $failed $skipped" >"$RES/$suite.txt"
-echo "--- $suite: $passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
+echo "--- $suite: $passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped") (${secs} s)"
 exit 0
