@@ -9,6 +9,10 @@
  * 4 KiB O_DIRECT read of an NVMe namespace in the same guest: the latency
  * of the fastest ordinary device a program waits for.
  *
+ * B4: host latency of a model on the simulator with one host thread
+ * (threads=1), against ONNX Runtime's CPU provider with one intra-op
+ * thread (bench/ort-bench.js, run by bench/run-bench.sh), median of runs.
+ *
  * B5: host time the runtime spends per op it records and submits as a job
  * of its own (eager dispatch), per launch in jobs of 64, and per replay of a
  * recorded command buffer (the device's work excluded: completion is
@@ -244,7 +248,7 @@ int bench_model(int argc, char **argv)
 
 	snprintf(r.id, sizeof(r.id), "B4.%s.latency_vs_onnxruntime", name);
 	rec_num(&r, "onnxruntime_ms", ort_ms);
-	if (open_device("sim", NULL, &dev, &p))
+	if (open_device("sim", "threads=1", &dev, &p))
 		return 3;
 	double t0 = now();
 
