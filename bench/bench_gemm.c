@@ -370,6 +370,25 @@ out:
 	free(bf);
 }
 
+/*
+ * The best utilization the chip's balance allows a standalone layer: its
+ * operands and result must cross device memory at least once, so it takes
+ * at least max(compute, memory) cycles.
+ */
+static double roofline(double compute_cycles, double memory_cycles)
+{
+	return compute_cycles / fmax(compute_cycles, memory_cycles);
+}
+
+/* fp16 bytes a conv layer must read and write at least: input, weights, bias, output. */
+static double conv_bytes(const struct conv_shape *c, int64_t batch)
+{
+	int64_t ho = (c->hw + 2 * c->pad - c->k) / c->stride + 1;
+
+	return 2.0 * ((double)batch * c->cin * c->hw * c->hw + (double)c->cout * c->cin * c->k * c->k + c->cout +
+		      (double)batch * c->cout * ho * ho);
+}
+
 /* ---- driver --------------------------------------------------------------------------------------- */
 
 static bool wanted(const char *only, const char *name)
@@ -388,16 +407,21 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 {
 	static const struct option lo[] = { { "max-gmac", required_argument, NULL, 'g' },
 					    { "only", required_argument, NULL, 'o' },
-					    { "sim", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+					    { "sim", required_argument, NULL, 's' },
+					    { "tag", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
 	double max_gmac = INFINITY;
-	const char *only = NULL, *simopt = "threads=1,devmem=4G";
+	/* One host thread (B2 compares one thread with one); device memory for
+	 * the largest shapes; a job watchdog (host time, default 5 s) long enough
+	 * for the functional simulation of 8192^3, which is not a hang. */
+	const char *only = NULL, *simopt = "threads=1,devmem=4G,timeout=3600000", *tag = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "g:o:s:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:o:s:t:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'g': max_gmac = atof(optarg); break;
 		case 'o': only = optarg; break;
 		case 's': simopt = optarg; break;
+		case 't': tag = optarg; break;
 		default: return 2;
 		}
 	}
@@ -457,9 +481,12 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 				rec_num(&rc, "bytes", bytes);
 				rec_num(&rc, "ideal_cycles", bytes / bw * hz);
 			} else {
+				double bytes = 2.0 * ((double)s->M * s->K + (double)s->K * s->N + (double)s->M * s->N);
+
 				if (good16)
 					rc.value = macs / peak / (double)r16.cycles;
 				rec_num(&rc, "ideal_cycles", macs / peak);
+				rec_num(&rc, "roofline_bound", roofline(macs / peak, bytes / bw * hz));
 			}
 			rec_num(&rc, "modeled_cycles", r16.ok ? (double)r16.cycles : NAN);
 			rec_num(&rc, "kernels", r16.kernels);
@@ -488,7 +515,8 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 			const struct run *r = k ? &r32 : &r16;
 			struct rec rc = { .value = NAN, .target = 0.5 };
 
-			snprintf(rc.id, sizeof(rc.id), "B2.gemm.%s.%s", nm, k ? "fp32" : "fp16");
+			snprintf(rc.id, sizeof(rc.id), "B2.gemm.%s.%s%s%s", nm, k ? "fp32" : "fp16", tag ? "." : "",
+				 tag ? tag : "");
 			if (r->ok && !r->bad_points)
 				rc.value = tb / r->host_s;
 			rec_num(&rc, "sim_s", r->ok ? r->host_s : NAN);
@@ -523,6 +551,7 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 				if (r.ok && !r.bad_points)
 					rc.value = macs / peak / (double)r.cycles;
 				rec_num(&rc, "ideal_cycles", macs / peak);
+				rec_num(&rc, "roofline_bound", roofline(macs / peak, conv_bytes(cs, b) / bw * hz));
 				rec_num(&rc, "modeled_cycles", r.ok ? (double)r.cycles : NAN);
 				rec_num(&rc, "kernels", r.kernels);
 				rec_num(&rc, "host_s", r.ok ? r.host_s : NAN);

@@ -19,7 +19,7 @@ GEMMS = ["512x512x512", "1024x1024x1024", "2048x2048x2048", "4096x4096x4096", "8
          "128x4096x4096", "16x4096x4096", "4096x11008x4096"]
 GEMVS = ["1x4096x4096", "1x11008x4096"]
 CONVS = ["3x3.64-64.56x56", "1x1.256-64.56x56", "3x3.128-128.28x28", "7x7s2.3-64.224x224"]
-B4_MODELS = ["cnn_b1", "cnn_b100", "encoder"]
+B4_MODELS = ["cnn_b1", "cnn_b32", "encoder"]
 
 EXPECTED = (
     [f"B1.gemm.{s}.fp16" for s in GEMMS]
@@ -29,7 +29,7 @@ EXPECTED = (
     + ["B3.nop_roundtrip_vs_nvme_4k_read", "B3.nop_roundtrip_us", "B3.nvme_4k_read_us",
        "B3.nop_jobs_per_s.single", "B3.nop_jobs_per_s.batched64"]
     + [f"B4.{m}.{k}" for m in B4_MODELS for k in ("latency_vs_onnxruntime", "modeled_device_us")]
-    + ["B5.host_us_per_dispatched_op", "B5.host_us_per_cmdbuf_replay"]
+    + ["B5.host_us_per_dispatched_op", "B5.host_us_per_launch_in_job_of_64", "B5.host_us_per_cmdbuf_replay"]
 )
 
 # Published reference points for results.md (not measured here).
@@ -86,12 +86,16 @@ def detail(r):
     d = []
     if "modeled_cycles" in r and r["modeled_cycles"] is not None:
         d.append(f"{r['modeled_cycles']:,.0f} cycles (ideal {r['ideal_cycles']:,.0f})")
+    if r.get("roofline_bound") is not None and r["roofline_bound"] < 0.999:
+        d.append(f"memory-bound: at most {r['roofline_bound']:.2f} on this chip")
     if "sim_gflops" in r and r.get("sim_gflops") is not None:
         d.append(f"sim {r['sim_gflops']:.1f} GFLOPS vs OpenBLAS {r['openblas_gflops']:.1f} ({r.get('openblas_core')})")
     if "nop_roundtrip_us" in r:
         d.append(f"NOP {fmt(r['nop_roundtrip_us'], 'us')} us, NVMe read {fmt(r.get('nvme_read_us'), 'us')} us")
     if "sinan_sim_ms" in r:
         d.append(f"sim {r['sinan_sim_ms']:.3f} ms vs ONNX Runtime {fmt(r.get('onnxruntime_ms'), 'ms')} ms")
+    if r.get("submit_call_us") is not None:
+        d.append(f"of which the submit call {fmt(r['submit_call_us'], 'us')} us")
     if "p99_us" in r and r["p99_us"] is not None:
         d.append(f"p99 {fmt(r['p99_us'], 'us')} us")
     if "roundtrip_us" in r:
@@ -115,7 +119,7 @@ def plot(out, recs):
         for i, lab in zip(ids, labels):
             v = by.get(i, {}).get("value")
             rows.append(f"\"{lab}\" {v if v is not None else 'NaN'} {H100_CUBLAS.get(i, 'NaN')} "
-                        f"{by.get(i, {}).get('target') or 'NaN'}")
+                        f"{by.get(i, {}).get('target') or 'NaN'} {by.get(i, {}).get('roofline_bound') or 'NaN'}")
         return "\n".join(rows)
 
     order = sorted(GEMMS, key=lambda s: eval(s.replace("x", "*")))
@@ -137,23 +141,33 @@ def plot(out, recs):
         "set yrange [0:1.05]\nset ylabel 'fraction of ideal'\n"
         f"$d << EOD\n{gem}\nEOD\n"
         "plot $d using 2:xtic(1) title 'Sinan (modeled)', '' using 3 title 'H100 cuBLAS (published)', "
-        "'' using 4 title 'target' with linespoints lw 2 pt 7\n",
+        "'' using 5 title 'roofline bound (chip balance)' with points pt 9 ps 1.5, "
+        "'' using 4 title 'target' with points pt 7 ps 1.5\n",
         "b1-conv.png": common + "set title 'B1: ResNet-50 conv layers, cube utilization (fp16)'\n"
         "set yrange [0:1.05]\nset ylabel 'cube utilization'\n"
         f"$d << EOD\n{conv}\nEOD\n"
-        "plot $d using 2:xtic(1) title 'Sinan (modeled)', '' using 4 title 'target' with linespoints lw 2 pt 7\n",
+        "plot $d using 2:xtic(1) title 'Sinan (modeled)', "
+        "'' using 5 title 'roofline bound (chip balance)' with points pt 9 ps 1.5, "
+        "'' using 4 title 'target' with points pt 7 ps 1.5\n",
         "b2-sim-speed.png": common + "set title 'B2: simulator flop rate / OpenBLAS sgemm (1 thread each)'\n"
         "set ylabel 'ratio'\nset yrange [0:*]\n"
         f"$d << EOD\n{b2}\nEOD\n"
         "plot $d using 2:xtic(1) title 'fp16 model', '' using 3 title 'fp32 model', 0.5 title 'target' lw 2\n",
     }
     for name, script in scripts.items():
+        data = script.split("EOD\n")[1]
+        if all(" NaN" in row.split("\"")[2][:6] or row.split("\"")[2].split()[0] == "NaN"
+               for row in data.strip().split("\n")):
+            print(f"report: {name}: nothing measured, no plot", file=sys.stderr)
+            continue
         try:
             subprocess.run(["gnuplot"], input=f"set output '{os.path.join(out, name)}'\n" + script,
                            text=True, check=True, capture_output=True)
             made.append(name)
         except (OSError, subprocess.CalledProcessError) as e:
             print(f"report: gnuplot {name}: {getattr(e, 'stderr', e)}", file=sys.stderr)
+            if os.path.exists(os.path.join(out, name)):
+                os.unlink(os.path.join(out, name))
     return made
 
 
@@ -167,19 +181,26 @@ def main():
     for path in sys.argv[2:]:
         if not os.path.exists(path):
             continue
+        # run-bench.sh writes the commit the records come from beside them.
+        commit, fdirty = sha, dirty
+        if os.path.exists(path + ".commit"):
+            with open(path + ".commit") as f:
+                lines = f.read().split()
+            commit, fdirty = (lines[0] if lines else "unknown"), "dirty" in lines[1:]
         with open(path) as f:
             for line in f:
                 line = line.strip()
                 if line.startswith("{"):
                     r = json.loads(line)
+                    r["commit"] = commit
+                    if fdirty:
+                        r["tree_dirty"] = True
                     got[r["id"]] = r
     recs = []
     for i in EXPECTED + sorted(set(got) - set(EXPECTED)):
         r = got.get(i) or {"id": i, "value": None, "target": None, "better": "higher", "unit": "ratio",
-                           "note": "not measured: its benchmark did not produce it (see the make bench log)"}
-        r["commit"] = sha
-        if dirty:
-            r["tree_dirty"] = True
+                           "note": "not measured: its benchmark did not produce it (see the make bench log)",
+                           "commit": sha}
         recs.append(r)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(recs, f, indent=1)
@@ -187,8 +208,10 @@ def main():
 
     pngs = plot(out, recs)
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    commits = sorted({r["commit"][:12] + (" (with uncommitted changes)" if r.get("tree_dirty") else "")
+                      for r in recs if r["id"] in got})
     md = [f"# Sinan benchmark results", "",
-          f"Commit `{sha[:12]}`{' (with uncommitted changes)' if dirty else ''}, {when}. "
+          f"Commit {', '.join(f'`{c}`' for c in commits) or f'`{sha[:12]}`'}, report made {when}. "
           "Every figure is a ratio measured in one run, a modeled (deterministic) quantity, or a "
           "host time given for information (no target).", ""]
     gaps = []

@@ -11,7 +11,8 @@
 #   B5      sinan-bench b5 on the host (sim)
 #
 # Environment: BENCH_MAX_GMAC=N skips GEMMs above N GMAC (quick runs; the
-# skipped figures are null with a note), BENCH_ONLY=B1,B3,... runs a subset.
+# skipped figures are null with a note), BENCH_ONLY=B1,B3,... runs a subset
+# (the other parts' records of the last run are kept, with their commit).
 # A part that fails is reported and the others still run; the status is
 # non-zero if any part could not run.
 set -uo pipefail
@@ -33,8 +34,12 @@ part() { # part NAME OUTFILE CMD...: run one benchmark program, keep its records
 	local name=$1 out=$2 rc
 	shift 2
 	say "$name: $*"
+	rm -f "$out"
 	"$@" >"$out"
 	rc=$?
+	# The commit the figures come from (report.py stamps every record with it).
+	{ git -C "$TOP" rev-parse HEAD 2>/dev/null || echo unknown
+	  [ -z "$(git -C "$TOP" status --porcelain --untracked-files=no 2>/dev/null)" ] || echo dirty; } >"$out.commit"
 	# status 1: ran, some figures not measured (their records say why)
 	if [ $rc -gt 1 ]; then
 		say "$name: failed with status $rc"
@@ -43,7 +48,9 @@ part() { # part NAME OUTFILE CMD...: run one benchmark program, keep its records
 }
 
 mkdir -p "$RAW"
-rm -f "$RAW"/*.jsonl "$OUT"/*.png
+# A partial run (BENCH_ONLY) keeps the other parts' last records, each with its commit.
+[ -n "${BENCH_ONLY:-}" ] || rm -f "$RAW"/*.jsonl "$RAW"/*.commit
+rm -f "$OUT"/*.png
 
 # ---- B1, B2 -------------------------------------------------------------------
 if want B1 || want B2; then
@@ -51,6 +58,19 @@ if want B1 || want B2; then
 	want B1 || mode=b2
 	want B2 || mode=b1
 	part "B1/B2" "$RAW/b1b2.jsonl" "$BENCH" "$mode" ${BENCH_MAX_GMAC:+--max-gmac "$BENCH_MAX_GMAC"}
+fi
+
+# Debian's OpenBLAS picks its kernel from the CPU model; on an unrecognized
+# (virtual) CPU that is the generic one. For information, the same
+# comparison against the kernel this CPU's instruction set allows.
+if want B2; then
+	best=
+	grep -qw avx2 /proc/cpuinfo && best=Haswell
+	grep -qw avx512f /proc/cpuinfo && best=SkylakeX
+	if [ -n "$best" ]; then
+		OPENBLAS_CORETYPE=$best part "B2 ($best)" "$RAW/b2-$best.jsonl" "$BENCH" b2 \
+			--only 1024x1024x1024,2048x2048x2048,4096x4096x4096 --tag "openblas-$best"
+	fi
 fi
 
 # ---- B5 -----------------------------------------------------------------------
@@ -67,12 +87,12 @@ import numpy as np
 data, out = sys.argv[1], sys.argv[2]
 raw = gzip.open(f"{data}/t10k-images-idx3-ubyte.gz").read()
 x = np.frombuffer(raw, dtype=np.uint8, offset=16).astype(np.float32) / np.float32(255)
-for n in (1, 100):
+for n in (1, 32):
     x[:n * 784].tofile(f"{out}/cnn_input_b{n}.bin")
 EOF
 	models=(
 		"cnn_b1 $TOP/examples/demo/fashion_cnn.onnx $OUT/cnn_input_b1.bin 1x1x28x28 fp32"
-		"cnn_b100 $TOP/examples/demo/fashion_cnn.onnx $OUT/cnn_input_b100.bin 100x1x28x28 fp32"
+		"cnn_b32 $TOP/examples/demo/fashion_cnn.onnx $OUT/cnn_input_b32.bin 32x1x28x28 fp32"
 		"encoder $DEMO_DIR/encoder.onnx $DEMO_DIR/encoder_input.bin 1x128x256 fp16"
 	)
 	for m in "${models[@]}"; do

@@ -13,8 +13,8 @@
  *   sinan-bench b2 [--max-gmac N]     simulator speed against OpenBLAS sgemm, one thread each
  *   sinan-bench b1b2 [--max-gmac N]   both from the same GEMM runs
  *   sinan-bench b3 [--nvme DEV]       submission path (run in the emulated machine, drm backend)
- *   sinan-bench b4 MODEL.onnx INPUT.bin [--shapes S] [--precision P] [--iters N] [--name NAME]
- *                                     end-to-end latency of a model on this backend
+ *   sinan-bench b4 MODEL.onnx INPUT.bin --name NAME [--shapes S] [--precision P] [--ort-ms MS]
+ *                                     latency of a model on the sim against ONNX Runtime's
  *   sinan-bench b5                    runtime overhead per op and per command buffer replay
  *
  * Every figure is a ratio of two things measured in the same run, or a
@@ -85,7 +85,7 @@ static void json_num(FILE *f, double v)
 	if (isnan(v) || isinf(v))
 		fputs("null", f);
 	else
-		fprintf(f, "%.6g", v);
+		fprintf(f, "%.12g", v);
 }
 
 void emit(const struct rec *r)
@@ -176,9 +176,10 @@ double chip_macs_per_cycle(const struct sinan_device_props *p)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sinan-bench b1|b2|b1b2 [--max-gmac N] [--shapes LIST]\n"
+	fprintf(f, "usage: sinan-bench b1|b2|b1b2 [--max-gmac N] [--only SHAPE,...|conv] [--sim OPTIONS] [--tag T]\n"
 		   "       sinan-bench b3 [--nvme DEV] [--iters N]\n"
-		   "       sinan-bench b4 MODEL.onnx INPUT.bin --name NAME [--shapes S] [--precision fp32|fp16] [--iters N]\n"
+		   "       sinan-bench b4 MODEL.onnx INPUT.bin --name NAME [--shapes S] [--precision fp32|fp16]\n"
+		   "                      [--ort-ms MS] [--min-time S]\n"
 		   "       sinan-bench b5\n");
 }
 

@@ -18,3 +18,13 @@ $(DEMO_BINS): $(O)/bin/%: $$(call objs,$$(DEMO_SRCS_%)) $$(LIBSINAN_SO)
 	$(Q)$(CC) -o $@ $(filter %.o,$^) $(LDFLAGS) -L$(O)/lib -Wl,-rpath,$(abspath $(O)/lib) -lsinan \
 		$(DEMO_LDLIBS_$*)
 .SECONDARY: $(call objs,$(foreach b,$(DEMO_BINS),$(DEMO_SRCS_$(notdir $(b)))))
+
+# Smoke test of sinan-demo on the simulator: 64 images against PyTorch's
+# recorded predictions (tests/demo/test_demo.c; about a second).
+DEMO_TEST := $(O)/tests/demo/test-demo
+HOST_TESTS += $(DEMO_TEST)
+CPPFLAGS_tests/demo := -DDEMO_BIN='"$(abspath $(O))/bin/sinan-demo"' -DDEMO_SRC='"$(abspath examples/demo)"'
+$(DEMO_TEST): $(call objs,tests/demo/test_demo.c) $(O)/bin/sinan-demo
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $(filter %.o,$^) $(LDFLAGS) -lcmocka
+.SECONDARY: $(call objs,tests/demo/test_demo.c)

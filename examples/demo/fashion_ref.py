@@ -53,7 +53,8 @@ def main():
             rec = json.load(f)
         if rec["onnx_sha256"] != hashlib.sha256(raw).hexdigest():
             sys.exit(f"{path} is not the model {rec_path} records (ONNX digest differs)")
-        if rec["predictions_sha256"] != hashlib.sha256(pred.tobytes()).hexdigest():
+        if (rec["predictions_sha256"] != hashlib.sha256(pred.tobytes()).hexdigest()
+                or rec.get("first_predictions", []) != pred[:len(rec.get("first_predictions", []))].tolist()):
             print(f"note: predictions differ from the training record ({rec['correct']} correct then, "
                   f"{correct} now): another PyTorch build rounds differently", file=sys.stderr)
 

@@ -8,8 +8,8 @@
  *  1. Classifies the Fashion-MNIST test set (IDX files of Debian's
  *     dataset-fashion-mnist) with DIR/fashion_cnn.onnx, compiled for the
  *     device, and prints the accuracy beside PyTorch's on the same model
- *     (--reference: one byte per test image, the class PyTorch predicts;
- *     examples/demo/fashion_ref.py writes it), images per second and the
+ *     (--reference: one byte per test image from the first, the class
+ *     PyTorch predicts; examples/demo/fashion_ref.py writes it), images per second and the
  *     modeled device time per image.
  *  2. Runs DIR/encoder.onnx, a 2-layer transformer encoder, in fp16 and
  *     prints the largest error against PyTorch's float32 output
@@ -206,10 +206,16 @@ struct cnn_result {
 	double compile_s;
 };
 
+/* One progress line, redrawn at most every 0.2 s (the guest's console is a serial port). */
 static void progress(uint32_t done, uint32_t total, uint32_t correct, double t0)
 {
+	static double last;
 	int width = 30, fill = (int)((uint64_t)done * (uint64_t)width / total);
-	double el = now() - t0;
+	double t = now(), el = t - t0;
+
+	if (done < total && t - last < 0.2)
+		return;
+	last = t;
 
 	printf("\r  [%.*s%*s] %5u/%u images  accuracy so far %.4f  %6.1f images/s", fill,
 	       "##############################", width - fill, "", done, total,
@@ -242,8 +248,13 @@ static int run_cnn(sinan_device_t dev, const char *model, const char *data_dir, 
 	}
 	r->images = idims[0] < max_images ? idims[0] : max_images;
 	if (ref_path) {
-		if (read_file(ref_path, (void **)&ref, &nref, idims[0]))
+		if (read_file(ref_path, (void **)&ref, &nref, 0))
 			goto out;
+		if (nref < r->images || nref > idims[0]) {
+			fprintf(stderr, "sinan-demo: %s: %zu predictions, expected one byte for each of the first %u "
+				"(at most %u) test images\n", ref_path, nref, r->images, idims[0]);
+			goto out;
+		}
 		r->have_ref = true;
 	}
 	if (batch > r->images)
@@ -255,7 +266,7 @@ static int run_cnn(sinan_device_t dev, const char *model, const char *data_dir, 
 		goto out;
 	struct sinan_model_info mi = { .size = sizeof(mi) };
 	sinan_model_get_info(m, &mi);
-	printf("  compiled in %.1f s: %u ops in %u kernels, %.1f MB of device memory\n", r->compile_s,
+	printf("  compiled (or loaded from the model cache) in %.1f s: %u ops in %u kernels, %.1f MB of device memory\n", r->compile_s,
 	       mi.num_ops, mi.num_kernels, (double)mi.peak_bytes / 1e6);
 
 	in = malloc(sizeof(float) * IMG_PIXELS * batch);
@@ -379,7 +390,7 @@ static int run_encoder(sinan_device_t dev, const char *dir, struct enc_result *r
 		se += isnan(e) ? INFINITY : e * e;
 	}
 	r->rms_err = sqrt(se / (double)n);
-	printf("  compiled in %.1f s: %u ops in %u kernels; ran in %.3f s of host time\n", r->compile_s,
+	printf("  compiled (or loaded from the model cache) in %.1f s: %u ops in %u kernels; ran in %.3f s of host time\n", r->compile_s,
 	       mi.num_ops, mi.num_kernels, r->host_s);
 	r->ran = true;
 	rc = 0;
@@ -411,7 +422,7 @@ int main(int argc, char **argv)
 	};
 	const char *model_dir = NULL, *enc_dir = NULL, *data_dir = "/usr/share/datasets/fashion-mnist";
 	const char *ref = NULL;
-	unsigned long images = 10000, batch = 100;
+	unsigned long images = 10000, batch = 32;
 	enum sinan_precision cnn_prec = SINAN_PRECISION_FP32;
 	bool encoder = true;
 	char *end;
@@ -454,6 +465,8 @@ int main(int argc, char **argv)
 	}
 	if (!enc_dir)
 		enc_dir = model_dir;
+	/* the report and the errors (stderr) in the order they happen */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	sinan_device_t dev;
 	struct sinan_open_options oo = { .size = sizeof(oo), .index = SINAN_NONE32 };
