@@ -80,3 +80,11 @@ check-conformance-guest: user modules firmware $(VM_DEPS)
 			--bin $(CONFORMANCE_BIN) -- $(CONFORMANCE_BIN) --backend drm \
 			--data $(CONF_DATA)/pytorch-converted --data $(CONF_DATA)/pytorch-operator; \
 	done
+
+# The emulated machine itself: both kernels boot, the command's output and
+# exit status come back, the NPU has its documented identity and BARs.
+.PHONY: check-vm
+CHECK_SUITES += check-vm
+check-vm: modules firmware $(VM_DEPS)
+	$(Q)$(RUN_TEST) vm-6.1 $(TOP)/tests/vm/check-vm.sh "$(SINAN_VM)" 6.1 $(K61)
+	$(Q)$(RUN_TEST) vm-6.12 $(TOP)/tests/vm/check-vm.sh "$(SINAN_VM)" 6.12 $(K612)
