@@ -1053,11 +1053,16 @@ int sinan_submit_ioctl(struct drm_device *dev, void *data, struct drm_file *file
 		goto out_unlock;
 	}
 	if (args->bo_count) {
+		/*
+		 * On failure the objects found before the bad handle are
+		 * referenced too (the array is zeroed): count them all.
+		 */
 		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
 					     args->bo_count, &job->bos);
+		if (job->bos)
+			job->bo_count = args->bo_count;
 		if (ret)
 			goto err_cleanup;
-		job->bo_count = args->bo_count;
 	}
 	ret = sinan_job_add_in_syncs(job, file, args);
 	if (ret)
@@ -1085,7 +1090,8 @@ err_cleanup:
 	sinan_out_syncs_free(out, args->out_sync_count);
 	drm_sched_job_cleanup(&job->base);
 	while (job->bo_count--)
-		drm_gem_object_put(job->bos[job->bo_count]);
+		if (job->bos[job->bo_count])
+			drm_gem_object_put(job->bos[job->bo_count]);
 	kvfree(job->bos);
 	kfree(job);
 out_unlock:
