@@ -325,6 +325,36 @@ static void test_regress_submit_bo_lookup_leak(void **state)
 	close(fd);
 }
 
+/*
+ * Found by the isolation test (make isolation): a queue's ring was mapped
+ * writable in its context, so the context's own jobs could write packets
+ * into the ring the driver feeds. The ring is read-only to the device now
+ * (the completion ring after it must stay writable).
+ */
+static void test_regress_ring_writable(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	uint32_t attacker = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	int hwq = kt_hwq_of(fd, q);
+	uint64_t ring = kt_param(fd, DRM_SINAN_PARAM_VA_END) + (uint64_t)hwq * (1 << 20);
+	struct kt_cmd cmd;
+
+	(void)state;
+	assert_true(hwq >= 0);
+	kt_cmd_new(fd, &cmd, 4096);
+	kt_cmd_fill(&cmd, ring, 0, 4096);
+	assert_int_equal(kt_wait(fd, attacker, kt_submit(fd, attacker, &cmd), 20000), -EFAULT);
+	assert_int_equal(kt_queue_status(fd, attacker).error, DRM_SINAN_QUEUE_ERR_MMU_FAULT);
+	assert_int_equal(kt_queue_status(fd, attacker).fault_addr, ring);
+	/* The queue whose ring it is still works. */
+	kt_cmd_reset(&cmd);
+	kt_cmd_nop(&cmd);
+	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), 20000), 0);
+	kt_cmd_free(fd, &cmd);
+	close(fd);
+}
+
 static void test_queue_create_destroy(void **state)
 {
 	int fd = kt_open(), fd2 = kt_open();
@@ -628,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_vm_bind),
 		cmocka_unit_test(test_regress_unbind_above_va_end),
 		cmocka_unit_test(test_regress_submit_bo_lookup_leak),
+		cmocka_unit_test(test_regress_ring_writable),
 		cmocka_unit_test(test_queue_create_destroy),
 		cmocka_unit_test(test_queue_status),
 		cmocka_unit_test(test_submit),
