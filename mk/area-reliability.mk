@@ -66,3 +66,38 @@ check-reliability: $(REL_DEPS)
 				$$t || rc=1; done; exit $$rc'; \
 	done
 	$(Q)$(RUN_TEST) rel-unplug-qmp $(TOP)/scripts/rel-unplug.sh "$(SINAN_VM)" $(lastword $(REL_KERNELS)) $(REL_BIN)-unplug
+
+# ---- host fuzzers: the model loader (and the runtime's kernel-binary loader)
+# and the ONNX importer, linked with libsinan built by clang with coverage
+# and ASan/UBSan (build/fuzz/lib). Seeds: scripts/gen-fuzz-seeds.sh.
+FUZZ_LIB_O := $(BUILD)/fuzz/lib
+FUZZ_LIBSINAN := $(FUZZ_LIB_O)/lib/libsinan.a
+FUZZ_LIB_OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-Wno-unknown-warning-option
+FUZZ_LIB_LDLIBS := $(FUZZ_LIBSINAN) $(shell pkg-config --libs libprotobuf-c libdrm libelf) -lz -ldl -lm
+FUZZERS += model onnx
+FUZZ_SRCS_model := tests/fuzz/fuzz_model.c $(FUZZ_LIBSINAN)
+FUZZ_LDLIBS_model := $(FUZZ_LIB_LDLIBS)
+FUZZ_SRCS_onnx := tests/fuzz/fuzz_onnx.c $(FUZZ_LIBSINAN)
+FUZZ_LDLIBS_onnx := $(FUZZ_LIB_LDLIBS)
+# Smoke time of these in make check (the emulator's keeps FUZZ_SMOKE_TIME).
+FUZZ_SMOKE_TIME_model ?= 10
+FUZZ_SMOKE_TIME_onnx ?= 10
+
+$(FUZZ_LIBSINAN): FORCE | deps
+	$(Q)$(USERBUILD) O=$(FUZZ_LIB_O) CC=clang OPT="$(FUZZ_LIB_OPT)" $@
+
+# Crashes found by the fuzzers, kept as regression inputs: every file of
+# tests/fuzz/regress/<name>/ is replayed by its fuzzer (make check).
+.PHONY: check-fuzz-regress
+CHECK_SUITES += check-fuzz-regress
+check-fuzz-regress: fuzz-build
+	$(Q)for d in $(TOP)/tests/fuzz/regress/*/; do \
+		n=$$(basename $$d); ls $$d* >/dev/null 2>&1 || continue; \
+		$(RUN_TEST) fuzz-regress-$$n $(BUILD)/fuzz/fuzz_$$n -runs=1 $$d*; \
+	done
+
+# make fuzz-seeds: regenerate the seed corpora (tests/fuzz/corpus/{model,onnx}).
+.PHONY: fuzz-seeds
+fuzz-seeds: user
+	$(Q)BIN=$(BIN) $(TOP)/scripts/gen-fuzz-seeds.sh
