@@ -115,8 +115,12 @@ static void sinan_queue_process_locked(struct sinan_queue *q)
 		q->cq_rptr += SINAN_CQE_SIZE;
 		atomic64_add(busy, &q->busy_cycles);
 		atomic64_add(busy, &sdev->busy_cycles);
-		/* An error record names the failing job; recovery handles it. */
-		if (!(flags & SINAN_CQE_F_ERROR))
+		/*
+		 * An error record names the failing job; recovery handles it.
+		 * The completion ring is writable by the context's own jobs:
+		 * a record never completes a job that was not submitted.
+		 */
+		if (!(flags & SINAN_CQE_F_ERROR) && seq <= READ_ONCE(q->last_seq))
 			done = max(done, seq);
 	}
 	done = max(done, sinan_qrd64(sdev, q->hwq, DONE_SEQ));
@@ -706,8 +710,19 @@ static int sinan_queue_hw_init(struct sinan_queue *q)
 	}
 	q->hwq = i;
 	q->ring_va = SINAN_VA_KERNEL_START + (u64)i * SINAN_VA_QUEUE_SLOT;
-	ret = sinan_mmu_map_devmem(q->ctx, q->ring_va, q->ring_pa,
-				   SINAN_RING_SIZE + SINAN_CQ_SIZE, true);
+	/*
+	 * The ring is read-only to the device: the context's own jobs could
+	 * otherwise write packets into it (found by the isolation test). The
+	 * completion ring must stay writable: the queue writes it in the
+	 * context's address space.
+	 */
+	ret = sinan_mmu_map_devmem(q->ctx, q->ring_va, q->ring_pa, SINAN_RING_SIZE, false);
+	if (!ret) {
+		ret = sinan_mmu_map_devmem(q->ctx, q->ring_va + SINAN_RING_SIZE,
+					   q->ring_pa + SINAN_RING_SIZE, SINAN_CQ_SIZE, true);
+		if (ret)
+			sinan_mmu_unmap(q->ctx, q->ring_va, SINAN_RING_SIZE);
+	}
 	if (ret)
 		goto out_unlock;
 	ret = sinan_queue_hw_start(q);
@@ -1053,11 +1068,16 @@ int sinan_submit_ioctl(struct drm_device *dev, void *data, struct drm_file *file
 		goto out_unlock;
 	}
 	if (args->bo_count) {
+		/*
+		 * On failure the objects found before the bad handle are
+		 * referenced too (the array is zeroed): count them all.
+		 */
 		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
 					     args->bo_count, &job->bos);
+		if (job->bos)
+			job->bo_count = args->bo_count;
 		if (ret)
 			goto err_cleanup;
-		job->bo_count = args->bo_count;
 	}
 	ret = sinan_job_add_in_syncs(job, file, args);
 	if (ret)
@@ -1085,7 +1105,8 @@ err_cleanup:
 	sinan_out_syncs_free(out, args->out_sync_count);
 	drm_sched_job_cleanup(&job->base);
 	while (job->bo_count--)
-		drm_gem_object_put(job->bos[job->bo_count]);
+		if (job->bos[job->bo_count])
+			drm_gem_object_put(job->bos[job->bo_count]);
 	kvfree(job->bos);
 	kfree(job);
 out_unlock:

@@ -2,7 +2,8 @@
 # Fuzzers (libFuzzer, clang, with ASan + UBSan). Guest-controlled input to
 # the device model (fuzz_emu); the areas add theirs: FUZZERS += <name>,
 # FUZZ_SRCS_<name> := sources, FUZZ_LDLIBS_<name> := libraries (e.g. the
-# ONNX importer and the ELF model loader).
+# ONNX importer and the ELF model loader); FUZZ_SMOKE_TIME_<name> sets its
+# smoke time in make check.
 #
 #   make fuzz [FUZZ_TIME=600]   run every fuzzer for FUZZ_TIME seconds each
 #   make check-fuzz             bounded smoke run (part of make check)
@@ -34,5 +35,5 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	$(Q)for b in $(FUZZ_BINS); do $(TOP)/scripts/run-fuzz.sh $$b $(FUZZ_TIME); done
 check-fuzz: fuzz-build
-	$(Q)for b in $(FUZZ_BINS); do \
-		$(RUN_TEST) fuzz-$$(basename $$b) $(TOP)/scripts/run-fuzz.sh $$b $(FUZZ_SMOKE_TIME); done
+	$(Q)$(foreach f,$(FUZZERS),$(RUN_TEST) fuzz-fuzz_$(f) $(TOP)/scripts/run-fuzz.sh \
+		$(FUZZ_DIR)/fuzz_$(f) $(or $(FUZZ_SMOKE_TIME_$(f)),$(FUZZ_SMOKE_TIME));)
