@@ -80,9 +80,9 @@ FUZZ_SRCS_model := tests/fuzz/fuzz_model.c $(FUZZ_LIBSINAN)
 FUZZ_LDLIBS_model := $(FUZZ_LIB_LDLIBS)
 FUZZ_SRCS_onnx := tests/fuzz/fuzz_onnx.c $(FUZZ_LIBSINAN)
 FUZZ_LDLIBS_onnx := $(FUZZ_LIB_LDLIBS)
-# Smoke time of these in make check (the emulator's keeps FUZZ_SMOKE_TIME).
-FUZZ_SMOKE_TIME_model ?= 10
-FUZZ_SMOKE_TIME_onnx ?= 10
+# Smoke work of these in make check (executions from the seeds).
+FUZZ_SMOKE_RUNS_model ?= 400000
+FUZZ_SMOKE_RUNS_onnx ?= 400000
 
 $(FUZZ_LIBSINAN): FORCE | deps
 	$(Q)$(USERBUILD) O=$(FUZZ_LIB_O) CC=clang OPT="$(FUZZ_LIB_OPT)" $@
