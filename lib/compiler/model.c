@@ -125,6 +125,9 @@ static int put_const(struct cc_graph *g, struct bb *w, const struct cc_tensor *t
 	int dd = t->dev_dtype ? t->dev_dtype : t->dtype;
 	size_t at = (size_t)t->mem_off;
 
+	/* Regression (fuzz_onnx, zero offset applied to a NULL image): empty constants. */
+	if (!cc_dev_bytes(t))
+		return 0;
 	if (w->n < at + cc_dev_bytes(t))
 		bb_put(w, NULL, at + cc_dev_bytes(t) - w->n);
 	if (w->oom)
