@@ -171,6 +171,65 @@ def plot(out, recs):
     return made
 
 
+def summary(recs, commits, when):
+    """The short table for the README: the figures with targets, condensed."""
+    by = {r["id"]: r for r in recs}
+    rows = []
+
+    def row(part, what, r, extra=""):
+        if r is None:
+            return
+        m = met(r)
+        unit = r.get("unit", "ratio")
+        tgt = r.get("target")
+        tgt_s = "—" if tgt is None else ("≥ " if r.get("better", "higher") == "higher" else "≤ ") + fmt(tgt, unit)
+        val = fmt(r.get("value"), unit) + ("" if unit == "ratio" or r.get("value") is None else " " + unit)
+        rows.append(f"| {part} | {what} | {val} | {tgt_s} | {'yes' if m else 'no' if m is not None else '—'}"
+                    f"{' ' + extra if extra else ''} |")
+
+    for s in ["2048x2048x2048", "4096x4096x4096", "8192x8192x8192", "4096x11008x4096"]:
+        row("B1", f"GEMM {s.replace('x', '×')} fp16, cube utilization", by.get(f"B1.gemm.{s}.fp16"))
+    for s in GEMVS:
+        row("B1", f"GEMV {s.replace('x', '×')} fp16, bandwidth fraction", by.get(f"B1.gemv.{s}.fp16"))
+    for c in CONVS:
+        r = by.get(f"B1.conv.{c}.b32.fp16")
+        rb = r.get("roofline_bound") if r else None
+        row("B1", f"ResNet-50 conv {c.split('.')[0]} {c.split('.')[1]} at {c.split('.')[2]}, batch 32", r,
+            f"(bound {rb:.2f})" if rb is not None and rb < 0.999 else "")
+    for p in ("fp16", "fp32"):
+        cand = [by[f"B2.gemm.{s}.{p}"] for s in GEMMS if by.get(f"B2.gemm.{s}.{p}", {}).get("value") is not None]
+        if cand:
+            worst = min(cand, key=lambda r: r["value"])
+            row("B2", f"simulator / OpenBLAS ({worst.get('openblas_core')}) flop rate, {p}, worst of "
+                f"{len(cand)} GEMMs ({worst['id'].split('.')[2].replace('x', '×')})", worst)
+    for tag in sorted({r["id"].split(".", 4)[4] for r in recs if r["id"].startswith("B2.") and r["id"].count(".") >= 4}):
+        cand = [r for r in recs if r["id"].startswith("B2.") and r["id"].endswith("." + tag) and r.get("value") is not None]
+        if cand:
+            worst = min(cand, key=lambda r: r["value"])
+            row("B2", f"the same against OpenBLAS {worst.get('openblas_core')} (for information), worst of {len(cand)}",
+                worst)
+    r = by.get("B3.nop_roundtrip_vs_nvme_4k_read")
+    if r:
+        row("B3", f"NOP round trip / NVMe 4 KiB read ({fmt(r.get('nop_roundtrip_us'), 'us')} / "
+            f"{fmt(r.get('nvme_read_us'), 'us')} us)", r)
+    for k in ("single", "batched64"):
+        row("B3", f"NOP jobs per second, {k}", by.get(f"B3.nop_jobs_per_s.{k}"))
+    for m in B4_MODELS:
+        r = by.get(f"B4.{m}.latency_vs_onnxruntime")
+        d = by.get(f"B4.{m}.modeled_device_us")
+        dv = d.get("value") if d else None
+        row("B4", f"{m}: simulator / ONNX Runtime latency", r,
+            f"(modeled device time {fmt(dv, 'us')} us)" if dv is not None else "")
+    for i, what in (("B5.host_us_per_dispatched_op", "host time per op dispatched as its own job"),
+                    ("B5.host_us_per_launch_in_job_of_64", "host time per launch, 64 per job"),
+                    ("B5.host_us_per_cmdbuf_replay", "host time per command-buffer replay")):
+        row("B5", what, by.get(i))
+    head = (f"Last run: commit {', '.join(f'`{c}`' for c in commits)}, {when} "
+            "(`build/bench/results.md` has every figure and the causes of the gaps).\n\n"
+            "| | figure | value | target | met |\n|---|---|---|---|---|\n")
+    return head + "\n".join(rows) + "\n"
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__.split("\n\n")[1])
@@ -247,6 +306,8 @@ def main():
         md += ["## Plots", ""] + [f"![{p}]({p})" for p in pngs] + [""]
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("\n".join(md))
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write(summary(recs, commits, when))
     n_met = sum(1 for r in recs if met(r))
     n_tgt = sum(1 for r in recs if r.get("target") is not None)
     print(f"bench: {len(recs)} figures in {out}/results.json, {n_met} of {n_tgt} targets met; "
