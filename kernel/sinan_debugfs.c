@@ -5,6 +5,7 @@
  * debugfs, in the DRM minor's directory:
  *   queues          hardware queues in use: owner, state, sequence numbers
  *   bos             per open file: its BOs and its mappings
+ *   counts          live contexts, queues and BOs, memory in use (leak checks)
  *   fw_info         firmware version, features, heartbeat, status
  *   fw_log          the firmware's log ring
  *   force_recovery  write 1: reset the device as if the firmware had died
@@ -76,6 +77,24 @@ static int sinan_bos_debugfs_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(sinan_bos_debugfs);
+
+static int sinan_counts_debugfs_show(struct seq_file *m, void *unused)
+{
+	struct sinan_device *sdev = m->private;
+	u64 avail;
+
+	/* Free device memory: page tables and rings too, not only BOs. */
+	mutex_lock(&sdev->mm_lock);
+	avail = sdev->mm.avail;
+	mutex_unlock(&sdev->mm_lock);
+	seq_printf(m, "contexts %d\nqueues %d\nbos %d\ndevmem_used %lld\nhostmem_used %lld\n",
+		   atomic_read(&sdev->num_ctxs), atomic_read(&sdev->num_queues),
+		   atomic_read(&sdev->num_bos), atomic64_read(&sdev->devmem_used),
+		   atomic64_read(&sdev->hostmem_used));
+	seq_printf(m, "devmem_free %llu\nresets %d\n", avail, atomic_read(&sdev->reset_count));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sinan_counts_debugfs);
 
 static int sinan_fw_info_debugfs_show(struct seq_file *m, void *unused)
 {
@@ -221,6 +240,7 @@ static void sinan_debugfs_create(struct sinan_device *sdev, struct dentry *root)
 {
 	debugfs_create_file("queues", 0444, root, sdev, &sinan_queues_debugfs_fops);
 	debugfs_create_file("bos", 0444, root, sdev, &sinan_bos_debugfs_fops);
+	debugfs_create_file("counts", 0444, root, sdev, &sinan_counts_debugfs_fops);
 	debugfs_create_file("fw_info", 0444, root, sdev, &sinan_fw_info_debugfs_fops);
 	debugfs_create_file("fw_log", 0444, root, sdev, &sinan_fw_log_debugfs_fops);
 	debugfs_create_file("force_recovery", 0200, root, sdev, &sinan_force_recovery_fops);

@@ -93,6 +93,7 @@ static int sinan_open(struct drm_device *dev, struct drm_file *file)
 		goto out_exit;
 	}
 	file->driver_priv = ctx;
+	atomic_inc(&sdev->num_ctxs);
 	sinan_dbg(sdev, FILE, "pid %d opened context %u\n", sinan_file_pid(file), ctx->asid);
 out_exit:
 	drm_dev_exit(idx);
@@ -106,6 +107,7 @@ static void sinan_postclose(struct drm_device *dev, struct drm_file *file)
 	sinan_dbg(ctx->sdev, FILE, "context %u closed\n", ctx->asid);
 	sinan_ctx_queues_fini(ctx);
 	sinan_ctx_fini(ctx);
+	atomic_dec(&ctx->sdev->num_ctxs);
 	kfree(ctx);
 }
 

@@ -145,6 +145,9 @@ struct sinan_queue;
  * @ctx_table_pa: its device address.
  * @devmem_used: bytes of device BOs.
  * @hostmem_used: bytes of host BOs created here (not imported).
+ * @num_ctxs: open contexts (debugfs "counts").
+ * @num_queues: allocated queues.
+ * @num_bos: live BOs, device and host (imported ones included).
  * @ctx_lock: protects @ctxs and the context table.
  * @ctxs: ASID -> struct sinan_ctx.
  * @queue_lock: protects @hwq updates and serializes queue allocation.
@@ -190,6 +193,9 @@ struct sinan_device {
 	u64 ctx_table_pa;
 	atomic64_t devmem_used;
 	atomic64_t hostmem_used;
+	atomic_t num_ctxs;
+	atomic_t num_queues;
+	atomic_t num_bos;
 
 	struct mutex ctx_lock;		/* protects @ctxs and the context table */
 	struct xarray ctxs;

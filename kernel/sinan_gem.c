@@ -100,6 +100,7 @@ static void sinan_devmem_bo_free(struct drm_gem_object *obj)
 	struct sinan_bo *bo = to_sinan_bo(obj);
 
 	atomic64_sub(bo->accounted, &sdev->devmem_used);
+	atomic_dec(&sdev->num_bos);
 	sinan_devmem_free(sdev, &bo->blocks);
 	drm_gem_free_mmap_offset(obj);
 	drm_gem_object_release(obj);
@@ -189,6 +190,7 @@ static struct sinan_bo *sinan_devmem_bo_create(struct sinan_device *sdev, u64 si
 			  drm_buddy_block_size(&sdev->mm, block));
 	bo->accounted = size;
 	atomic64_add(size, &sdev->devmem_used);
+	atomic_inc(&sdev->num_bos);
 	return bo;
 
 err_free_blocks:
@@ -207,6 +209,7 @@ static void sinan_host_bo_free(struct drm_gem_object *obj)
 	struct sinan_bo *bo = to_sinan_bo(obj);
 
 	atomic64_sub(bo->accounted, &sdev->hostmem_used);
+	atomic_dec(&sdev->num_bos);
 	drm_gem_shmem_free(&bo->base);
 }
 
@@ -233,6 +236,7 @@ struct drm_gem_object *sinan_gem_create_object(struct drm_device *dev, size_t si
 	bo->placement = DRM_SINAN_BO_PLACEMENT_HOST;
 	INIT_LIST_HEAD(&bo->blocks);
 	bo->base.base.funcs = &sinan_host_funcs;
+	atomic_inc(&to_sinan_device(dev)->num_bos);
 	return &bo->base.base;
 }
 

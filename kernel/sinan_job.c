@@ -668,6 +668,7 @@ static struct sinan_queue *sinan_queue_alloc(struct sinan_ctx *ctx,
 		kfree(q);
 		return ERR_PTR(ret == -ENOSPC ? -ENOMEM : ret);
 	}
+	atomic_inc(&sdev->num_queues);
 	q->ring_pa = drm_buddy_block_offset(list_first_entry(&q->ring_blocks,
 							     struct drm_buddy_block, link));
 	memset_io(sdev->devmem + q->ring_pa, 0, SINAN_RING_SIZE + SINAN_CQ_SIZE);
@@ -682,6 +683,7 @@ static void sinan_queue_free(struct sinan_queue *q)
 		dma_fence_put(q->history[i]);
 	sinan_devmem_free(q->sdev, &q->ring_blocks);
 	mutex_destroy(&q->submit_lock);
+	atomic_dec(&q->sdev->num_queues);
 	kfree(q);
 }
 

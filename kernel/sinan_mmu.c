@@ -349,6 +349,13 @@ static struct sinan_mapping *sinan_mapping_find(struct sinan_ctx *ctx, u64 va)
 {
 	struct drm_mm_node *node;
 
+	/*
+	 * drm_mm_for_each_node_in_range() only ends for a range inside the
+	 * allocator's: past its end it walks the node list round and round
+	 * (an unbind of a VA above VA_END spun forever under vm_lock).
+	 */
+	if (va < SINAN_VA_USER_START || va >= SINAN_VA_USER_END)
+		return NULL;
 	drm_mm_for_each_node_in_range(node, &ctx->va_mm, va, va + 1)
 		if (node->start == va)
 			return container_of(node, struct sinan_mapping, node);

@@ -27,7 +27,8 @@ $(call objs,$(COMPILER_SRCS)): | $(CC_GEN)/onnx.pb-c.h
 # Tests: one cmocka program per area, tests/compiler/test_<area>.c, linked
 # with the static library (they use internal interfaces).
 CC_TEST_SRCS := $(sort $(wildcard tests/compiler/test_*.c))
-CC_TEST_COMMON := $(filter-out $(CC_TEST_SRCS),$(sort $(wildcard tests/compiler/*.c)))
+CC_BENCH_SRCS := tests/compiler/bench_compiler.c
+CC_TEST_COMMON := $(filter-out $(CC_TEST_SRCS) $(CC_BENCH_SRCS),$(sort $(wildcard tests/compiler/*.c)))
 CC_TESTS := $(patsubst tests/compiler/test_%.c,$(O)/tests/compiler/test-compiler-%,$(CC_TEST_SRCS))
 HOST_TESTS += $(CC_TESTS)
 CPPFLAGS_tests/compiler := -I$(CC_GEN) -Ilib/compiler -Itests/compiler
@@ -37,6 +38,13 @@ $(O)/tests/compiler/test-compiler-%: $(O)/obj/tests/compiler/test_%.o $(call obj
 	@mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) -lcmocka $(LIBSINAN_LDLIBS)
 
+# Benchmark (modeled cycles; 'make bench-compiler', see mk/conformance.mk).
+CC_BENCH_BIN := $(O)/tests/compiler/sinan-bench-compiler
+$(CC_BENCH_BIN): $(call objs,$(CC_BENCH_SRCS)) $(O)/lib/libsinan.a
+	@mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $^ $(LDFLAGS) $(LIBSINAN_LDLIBS)
+all: $(CC_BENCH_BIN)
+
 # ONNX conformance runner (run by 'make conformance', see mk/conformance.mk).
 CONF_BIN := $(O)/tests/conformance/sinan-conformance
 CPPFLAGS_tests/conformance := -Ilib/compiler
@@ -45,7 +53,7 @@ $(CONF_BIN): $(call objs,tests/conformance/runner.c) $(O)/lib/libsinan.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $^ $(LDFLAGS) $(LIBSINAN_LDLIBS)
 all: $(CONF_BIN)
-.SECONDARY: $(call objs,$(CC_TEST_SRCS) $(CC_TEST_COMMON) tests/conformance/runner.c)
+.SECONDARY: $(call objs,$(CC_TEST_SRCS) $(CC_TEST_COMMON) $(CC_BENCH_SRCS) tests/conformance/runner.c)
 
 # Tools (tools/sinan-cc.c, tools/sinan-run.c; built and installed with mk/u-lib.mk's SINAN_TOOLS).
 SINAN_TOOLS += cc run

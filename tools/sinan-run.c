@@ -3,7 +3,7 @@
  * sinan-run: run a model on a Sinan NPU.
  *
  *   sinan-run MODEL (.onnx or .sno) --input NAME=FILE ... --output NAME=FILE ...
- *             [--precision fp32|fp16|bf16|int8] [--calibration FILE] [--iters N] [--profile]
+ *             [--precision fp32|fp16|bf16|int8] [--calibration FILE] [--iters N] [--profile] [--kernels]
  *
  * Inputs and outputs are .npy files (NumPy format 1.0/2.0, C order) or raw
  * little-endian binaries (anything else; the model's shape and type). An
@@ -204,14 +204,15 @@ int main(int argc, char **argv)
 		{ "input", required_argument, NULL, 'i' }, { "output", required_argument, NULL, 'o' },
 		{ "precision", required_argument, NULL, 'p' }, { "iters", required_argument, NULL, 'n' },
 		{ "profile", no_argument, NULL, 'P' }, { "help", no_argument, NULL, 'h' },
-		{ "calibration", required_argument, NULL, 'c' }, { NULL, 0, NULL, 0 } };
+		{ "calibration", required_argument, NULL, 'c' }, { "kernels", no_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 } };
 	struct arr in[MAXIO], out[MAXIO];
 	void *bufs[MAXIO] = { 0 };
 	int nin = 0, nout = 0, iters = 1, c, rc = 1;
 	bool profile = false;
 	struct sinan_model_options o = { .size = sizeof(o) };
 
-	while ((c = getopt_long(argc, argv, "i:o:p:n:c:Ph", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:o:p:n:c:PKh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (nin >= MAXIO || split_arg(optarg, &in[nin])) {
@@ -236,15 +237,19 @@ int main(int argc, char **argv)
 		case 'n': iters = atoi(optarg); break;
 		case 'c': o.calibration = optarg; break;
 		case 'P': profile = true; break;
+		case 'K':	/* --profile per kernel: an .onnx compiled with one op entry per kernel */
+			profile = true;
+			o.flags |= SINAN_MODEL_F_KERNEL_OPS;
+			break;
 		case 'h':
-			printf("usage: sinan-run MODEL --input NAME=FILE... --output NAME=FILE... [--precision P] [--calibration FILE] [--iters N] [--profile]\n");
+			printf("usage: sinan-run MODEL --input NAME=FILE... --output NAME=FILE... [--precision P] [--calibration FILE] [--iters N] [--profile] [--kernels]\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || iters < 1) {
-		fprintf(stderr, "usage: sinan-run MODEL --input NAME=FILE... --output NAME=FILE... [--precision P] [--calibration FILE] [--iters N] [--profile]\n");
+		fprintf(stderr, "usage: sinan-run MODEL --input NAME=FILE... --output NAME=FILE... [--precision P] [--calibration FILE] [--iters N] [--profile] [--kernels]\n");
 		return 2;
 	}
 	const char *model = argv[optind];

@@ -45,7 +45,7 @@ extern "C" {
 typedef struct sinan_model *sinan_model_t;
 
 #define SINAN_MODEL_MAGIC		0x4d4f4e53	/* "SNOM" */
-#define SINAN_MODEL_FORMAT_MAJOR	1
+#define SINAN_MODEL_FORMAT_MAJOR	2
 #define SINAN_MODEL_FORMAT_MINOR	0
 
 /** struct sinan_model_note - descriptor of the model image's SINAN_NOTE_MODEL note. */
@@ -78,6 +78,7 @@ struct sinan_model_options {
 };
 #define SINAN_MODEL_F_NO_FUSION	(1u << 0)	/* keep every op (for debugging) */
 #define SINAN_MODEL_F_NO_CACHE	(1u << 1)	/* compile .onnx without the on-disk cache */
+#define SINAN_MODEL_F_KERNEL_OPS (1u << 2)	/* profiling: one op (stats entry) per kernel */
 
 /**
  * Compile @graph to a model image for @dev (NULL: the default simulator
@@ -167,7 +168,8 @@ SINAN_API sinan_status sinan_model_get_output(sinan_model_t model, uint32_t inde
  * struct sinan_model_op_stats - performance counters of one op of the last run.
  * @cycles: modeled device cycles of its kernels (TIMESTAMP packets around them).
  * @macs: cube multiply-accumulates; @cube_utilization: macs / (cycles * cores *
- *   MACs per core per cycle at the op's precision), 0 for ops without the cube.
+ *   the cube's MACs per core per cycle for the operand type: 4096 fp16/bf16,
+ *   8192 int8, 1024 fp32), 0 for ops without the cube.
  * @bytes: device-memory bytes the op reads and writes (ideal, no re-reads).
  */
 struct sinan_model_op_stats {

@@ -133,6 +133,7 @@ struct cc_tensor {
 	int mem_class;			/* enum cc_memclass */
 	uint64_t dev_bytes;
 	struct cc_tensor *alias;	/* shares storage with this tensor (reshape-like ops) */
+	int c0;				/* stored as NC1HWC0 with C0 = c0 (pass_layout.c), 0: as its shape */
 	uint64_t io_index;		/* CC_MEM_INPUT/OUTPUT: which one */
 };
 
@@ -347,6 +348,7 @@ int cc_bind_input_value(struct cc_graph *g, const char *input, const struct cc_v
 int cc_pass_fuse(struct cc_graph *g);		/* pattern fusion */
 int cc_pass_legalize(struct cc_graph *g);	/* ops the device runs through others */
 int cc_qlegal_node(struct cc_graph *g, struct cc_node *n);	/* integer ops -> int8 cube form */
+int cc_pass_layout(struct cc_graph *g);		/* NC1HWC0 between convolutions (device types set) */
 /* Precision int8: Conv/MatMul/Gemm with constant weights onto the int8 cube (scales from
  * QDQ nodes or the calibration file); *quantized counts them. */
 int cc_pass_int8(struct cc_graph *g, const char *calibration, int *quantized);

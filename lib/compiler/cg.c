@@ -70,6 +70,56 @@ int cc_dev_type(int dt)
 	}
 }
 
+static struct cc_tensor *view5(struct cc_graph *g, struct cc_tensor *t)
+{
+	struct cc_tensor *v = cc_arena_alloc(&g->arena, sizeof(*v));
+	if (!v)
+		return t;
+	*v = *t;
+	v->rank = 5;
+	v->dims[0] = t->dims[0];
+	v->dims[1] = CC_DIV_UP(t->dims[1], t->c0);
+	v->dims[2] = t->dims[2];
+	v->dims[3] = t->dims[3];
+	v->dims[4] = t->c0;
+	v->c0 = 0;
+	v->alias = t;		/* cc_storage(): the original's buffer */
+	return v;
+}
+
+bool cc_views5(struct cc_graph *g, struct cc_node *n, struct cc_tensor **saved)
+{
+	bool any = false;
+	for (int i = 0; i < n->nin && i < CC_MAX_IO; i++) {
+		saved[i] = n->in[i];
+		if (n->in[i] && n->in[i]->c0 && n->in[i]->rank == 4) {
+			n->in[i] = view5(g, n->in[i]);
+			any = true;
+		}
+	}
+	for (int i = 0; i < n->nout && n->nin + i < CC_MAX_IO; i++) {
+		saved[n->nin + i] = n->out[i];
+		if (n->out[i] && n->out[i]->c0 && n->out[i]->rank == 4) {
+			n->out[i] = view5(g, n->out[i]);
+			any = true;
+		}
+	}
+	return any;
+}
+
+void cc_unviews5(struct cc_node *n, struct cc_tensor *const *saved)
+{
+	for (int i = 0; i < n->nin && i < CC_MAX_IO; i++)
+		n->in[i] = saved[i];
+	for (int i = 0; i < n->nout && n->nin + i < CC_MAX_IO; i++)
+		n->out[i] = saved[n->nin + i];
+}
+
+uint64_t cg_mac_rate(int dt)
+{
+	return dt == SINAN_DT_INT8 ? 8192 : dt == SINAN_DT_FP32 ? 1024 : 4096;
+}
+
 uint64_t cg_fbits(double v)
 {
 	float f = (float)v;

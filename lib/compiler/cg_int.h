@@ -53,6 +53,7 @@ struct cc_kernel {
 	int node;		/* index of the op (cc_program.ops) */
 	/* analytical figures, for the performance report */
 	uint64_t macs;		/* cube multiply-accumulates */
+	int cube_dt;		/* their operand type (SINAN_DT_*) */
 	uint64_t bytes;		/* device-memory bytes moved (ideal) */
 };
 
@@ -72,6 +73,7 @@ struct cc_program {
 	int nops, opscap;
 	uint64_t scratch_bytes;		/* kernel scratch in device memory (shared, sequential) */
 	int int8_ops;			/* int8 mode: products moved to the int8 cube */
+	bool kernel_ops;		/* SINAN_MODEL_F_KERNEL_OPS: one op entry per kernel */
 };
 
 void cc_program_free(struct cc_program *p);
@@ -150,6 +152,9 @@ uint32_t cg_blocks(const struct cg *c, uint64_t items);
 
 /* fp32 bits of a value (for VSCALAR/VDUP scalars of float dtypes). */
 uint64_t cg_fbits(double v);
+/* The cube's MACs per core per cycle for operands of @dt (the cost model's block step:
+ * 16x16x16 fp16/bf16, 16x32x16 int8, fp32 at a quarter of fp16). */
+uint64_t cg_mac_rate(int dt);
 /* Scalar register value of @v for dtype @dt (SINAN_DT_*). */
 uint64_t cg_scalar_bits(int dt, double v);
 
@@ -201,6 +206,23 @@ int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct 
 		   int nv, const char *suffix);
 /* Fill all of @y with @value. */
 int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value);
+/*
+ * NC1HWC0 operands (pass_layout.c) seen with their stored shape: cc_views5()
+ * replaces every input/output of @n stored as 5HD by a view of shape
+ * [N, C1, H, W, C0] sharing its storage, saving the originals in @saved
+ * (CC_MAX_IO entries); cc_unviews5() puts them back. Returns whether any was.
+ */
+bool cc_views5(struct cc_graph *g, struct cc_node *n, struct cc_tensor **saved);
+void cc_unviews5(struct cc_node *n, struct cc_tensor *const *saved);
+
+/* x NCHW [N, C, HW] -> y NC1HWC0 (to), or back; with @ident (cc_identity(), a constant the
+ * node reads) the cube transposes at device-memory speed, else strided copies */
+int cc_emit_5hd(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to, int64_t N,
+		int64_t C, int64_t HW, int64_t c0, struct cc_tensor *ident, const char *suffix);
+struct cc_tensor *cc_identity(struct cc_graph *g, int dtype, bool to);
+/* cc_identity() for @x's device type if the cube can transpose it, else NULL (no error) */
+struct cc_tensor *cc_layout_identity(struct cc_graph *g, const struct cc_tensor *x, bool to);
+int cc_prelower_move(struct cc_graph *g, struct cc_node *n);
 
 /* Compile a graph (after import) for a target: passes, lowering, emission. */
 struct cc_copts {

@@ -111,6 +111,11 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_
 		if (cc_hw_dtype(g->inputs[i]->dtype) < 0)
 			return cc_err(g, ENOTSUP, "input '%s': element type %s is not supported on the device",
 				      g->inputs[i]->name, cc_dtype_name(g->inputs[i]->dtype));
+	if (!(o->flags & SINAN_MODEL_F_NO_FUSION)) {	/* NC1HWC0 between convolutions */
+		rc = cc_pass_layout(g);
+		if (rc)
+			return rc;
+	}
 	for (int i = 0; i < g->nnodes; i++) {
 		rc = cc_dev_supported(g, g->nodes[i], precision, tgt);
 		if (rc)
@@ -130,6 +135,7 @@ int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_
 	p->tgt = *tgt;
 	p->precision = precision;
 	p->int8_ops = int8_ops;
+	p->kernel_ops = (o->flags & SINAN_MODEL_F_KERNEL_OPS) != 0;
 	struct cg c = { .g = g, .p = p, .tgt = &p->tgt };
 	for (int i = 0; i < g->nnodes && !rc; i++) {
 		struct cc_node *n = g->nodes[i];

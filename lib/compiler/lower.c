@@ -70,5 +70,7 @@ int cc_prelower_node(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		return cc_prelower_conv(g, t, n);
 	if (cc_is_pool(n))
 		return cc_prelower_pool(g, t, n);
+	if (cc_is_move(n))
+		return cc_prelower_move(g, n);
 	return 0;
 }

@@ -43,10 +43,18 @@ struct convplan {
 	int64_t band;			/* output rows per band */
 	bool wres;			/* weights resident in L1 */
 	bool wdyn;			/* run-time weights: packed on the device */
+	bool wdyn_hint;			/* (known before tiling) */
 	bool integer;			/* sinan:ConvInteger: int8 in, int32 out, padding value */
+	bool out5;			/* the output is stored NC1HWC0: padding channels get zeros */
+	int nin0;			/* inputs of the node before prelowering */
+	struct cc_tensor *id_in, *id_out;	/* identity blocks of the cube transposes, or NULL */
 	int64_t oes;			/* output element size */
 	struct cc_tensor *wsrc;		/* their source */
 	uint64_t wbytes, fbytes;	/* packed weights, largest band in L1 */
+	bool dbl;			/* two band buffers: the next band loads during this one */
+	bool wslice;			/* weights too big for L1: items ordered by channel tile, whose
+					 * slice of the weights stays in L1 while the images go by */
+	uint64_t sbytes;		/* bytes of one slice (K x tn, packed) */
 };
 
 static int esz(int dt)
@@ -157,6 +165,36 @@ int cc_conv_supported(struct cc_graph *g, struct cc_node *n, int precision)
 }
 
 /* ---- planning and packing ------------------------------------------------------------------------ */
+/* Bands of output rows whose input rows fit @avail bytes of L1, twice if possible (the next band
+ * loads while this one is used). */
+static bool bands(struct convplan *p, uint64_t avail)
+{
+	int64_t row_bytes = p->C1 * p->W * 32;
+	for (int nb = 2; nb >= 1; nb--) {
+		uint64_t room = avail / (uint64_t)nb / 512 * 512;
+		p->band = p->OH;
+		while (p->band > 1) {
+			int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
+			if ((uint64_t)(CC_MIN(rows, p->H) * row_bytes) <= room)
+				break;
+			p->band = (p->band + 1) / 2;
+		}
+		int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
+		p->fbytes = (uint64_t)(CC_MIN(rows, p->H) * row_bytes);
+		p->dbl = nb == 2;
+		if (p->fbytes <= room)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Tiles: tm positions x tn channels per item (L0C holds two such fp32 tiles), K chunks of tk
+ * (four slots in L0A/L0B). The weights stay in L1 if they fit half of it (wres); else, with
+ * one group, the channel tiles narrow until one slice (K x tn) fits three quarters of L1 and
+ * the items go slice by slice (wslice), each core keeping its slice; else they stream from
+ * device memory chunk by chunk. The rest of L1 holds feature-map bands.
+ */
 static bool tiles(struct convplan *p, const struct cc_target *t)
 {
 	int64_t es = p->es, cap = es == 4 ? 128 : 256;
@@ -167,31 +205,32 @@ static bool tiles(struct convplan *p, const struct cc_target *t)
 	p->tn = CC_MIN(CC_ALIGN(p->Mg, 16), cap);
 	while (p->tm * p->tn * 4 > (int64_t)t->l0c / 2)
 		p->tn > 16 ? (p->tn /= 2) : (p->tm /= 2);
-	int64_t tk = CC_ALIGN(p->K, p->c0);
-	while (tk > p->c0 && (p->tm * tk * es > (int64_t)t->l0a / ns || tk * p->tn * es > (int64_t)t->l0b / ns))
-		tk = CC_ALIGN(tk / 2, p->c0);
-	p->tk = tk;
-	p->KC = CC_DIV_UP(p->K, tk);
-	p->NT = CC_DIV_UP(p->Mg, p->tn);
-	/* packed weights of every group */
-	int64_t per_group = 0;
-	for (int64_t nt = 0; nt < p->NT; nt++)
-		per_group += p->KC * tk * CC_ALIGN(CC_MIN(p->tn, p->Mg - nt * p->tn), 16);
-	p->wbytes = (uint64_t)(per_group * p->G * es);
-	p->wres = p->wbytes <= t->l1 / 2;
-	uint64_t avail = t->l1 - (p->wres ? CC_ALIGN(p->wbytes, 512) : 0);
-	/* band of output rows whose input rows fit the rest of L1 */
-	int64_t row_bytes = p->C1 * p->W * 32;
-	p->band = p->OH;
-	while (p->band > 1) {
-		int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
-		if ((uint64_t)(CC_MIN(rows, p->H) * row_bytes) <= avail)
+	for (;;) {
+		int64_t tk = CC_ALIGN(p->K, p->c0);
+		while (tk > p->c0 && (p->tm * tk * es > (int64_t)t->l0a / ns || tk * p->tn * es > (int64_t)t->l0b / ns))
+			tk = CC_ALIGN(tk / 2, p->c0);
+		p->tk = tk;
+		p->KC = CC_DIV_UP(p->K, tk);
+		p->NT = CC_DIV_UP(p->Mg, p->tn);
+		/* packed weights of every group */
+		int64_t per_group = 0;
+		for (int64_t nt = 0; nt < p->NT; nt++)
+			per_group += p->KC * tk * CC_ALIGN(CC_MIN(p->tn, p->Mg - nt * p->tn), 16);
+		p->wbytes = (uint64_t)(per_group * p->G * es);
+		p->wres = p->wbytes <= t->l1 / 2;
+		p->sbytes = (uint64_t)(p->KC * tk * p->tn * es);
+		bool sliceable = !p->wres && p->G == 1 && !p->wdyn_hint;
+		p->wslice = sliceable && p->sbytes <= t->l1 / 4 * 3;
+		uint64_t avail = t->l1 - (p->wres ? CC_ALIGN(p->wbytes, 512) : p->wslice ? CC_ALIGN(p->sbytes, 512) : 0);
+		if ((!sliceable || p->wslice) && bands(p, avail))
+			return true;
+		if (!sliceable || p->tn <= 16)
 			break;
-		p->band = (p->band + 1) / 2;
+		p->tn /= 2;
 	}
-	int64_t rows = (p->band - 1) * p->SH + (p->KH - 1) * p->DH + 1;
-	p->fbytes = (uint64_t)(CC_MIN(rows, p->H) * row_bytes);
-	return p->fbytes <= avail;
+	/* stream the weights */
+	p->wres = p->wslice = false;
+	return bands(p, t->l1);
 }
 
 /* Conv weight W'[m][c][kh][kw] of the (forward) convolution, group @g. */
@@ -249,6 +288,7 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		return cc_err(g, ENOMEM, "out of memory");
 	if (geometry(g, n, p))
 		return -g->err_code;
+	p->wdyn_hint = !n->in[1]->data;
 	if (!tiles(p, t))
 		return NERR(g, n, ENOTSUP, "feature map rows do not fit L1");
 	if (n->in[1]->data) {
@@ -266,15 +306,43 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 	int dt = n->in[0]->dtype, ydt = n->out[0]->dtype;
 	int64_t xd[6] = { p->N, p->G, p->C1, p->H, p->W, p->c0 };
 	int64_t yd[6] = { p->N, p->G, p->M1, p->OH, p->OW, p->c0 };
-	p->x5 = cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 6, xd);
-	p->y5 = cc_tensor_new(g, cc_name_gen(g, "y5hd"), ydt, 6, yd);
+	/* NC1HWC0 input/output (pass_layout.c, group 1) are used as they are; else 5HD scratch */
+	bool in5 = n->in[0]->c0 != 0, out5 = n->out[0]->c0 != 0;
+	if ((in5 || out5) && (p->G != 1 || p->transpose || p->integer ||
+			      (in5 && n->in[0]->c0 != p->c0) || (out5 && n->out[0]->c0 != p->c0)))
+		return NERR(g, n, EINVAL, "internal: NC1HWC0 operands of a convolution that cannot take them");
+	p->x5 = in5 ? n->in[0] : cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 6, xd);
+	p->y5 = out5 ? n->out[0] : cc_tensor_new(g, cc_name_gen(g, "y5hd"), ydt, 6, yd);
 	if (!p->x5 || !p->y5)
 		return -g->err_code;
-	p->x5->dev_dtype = cc_dev_type(dt);
-	p->y5->dev_dtype = cc_dev_type(ydt);
-	/* the memory planner sees: x -> x5 -> y5 -> y inside this node */
-	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * (size_t)(n->nin + 3));
-	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 3);
+	if (!in5)
+		p->x5->dev_dtype = cc_dev_type(dt);
+	if (!out5)
+		p->y5->dev_dtype = cc_dev_type(ydt);
+	p->out5 = out5;
+	/* an NC1HWC0 output keeps zeros in its padding channels: the bias is padded to whole blocks */
+	if (out5 && n->nin > 2 && n->in[2]) {
+		const struct cc_tensor *b = n->in[2];
+		int64_t bd[1] = { p->M1 * p->c0 };
+		struct cc_tensor *pb = cc_const_new(g, b->name, b->dtype, 1, bd, NULL);
+		if (!pb)
+			return -g->err_code;
+		pb->dev_dtype = b->dev_dtype;
+		memcpy(pb->data, b->data, cc_tensor_bytes(b));
+		n->in[2] = pb;
+	}
+	/* the memory planner sees: x -> x5 -> y5 -> y inside this node (3 extra inputs, always) */
+	/* one group: NCHW <-> NC1HWC0 on the cube (identity blocks) */
+	bool simple = p->G == 1 && !p->transpose && !p->integer;
+	if (simple && !in5)
+		p->id_in = cc_layout_identity(g, n->in[0], true);
+	if (simple && !out5)
+		p->id_out = cc_layout_identity(g, n->out[0], false);
+	if (g->err_code)
+		return -g->err_code;
+	p->nin0 = n->nin;
+	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * (size_t)(n->nin + 5));
+	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 4);
 	if (!in || !out)
 		return cc_err(g, ENOMEM, "out of memory");
 	memcpy(in, n->in, sizeof(*in) * (size_t)n->nin);
@@ -282,39 +350,43 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 	in[n->nin] = p->x5;
 	in[n->nin + 1] = p->y5;
 	in[n->nin + 2] = p->w;
+	int no = 1;
 	out[0] = n->out[0];
-	out[1] = p->x5;
-	out[2] = p->y5;
-	n->in = in;
-	n->nin += 3;
-	n->out = out;
-	n->nout = 3;
-	p->x5->producer = n;
-	p->y5->producer = n;
+	if (!in5) {
+		out[no++] = p->x5;
+		p->x5->producer = n;
+	}
+	if (!out5) {
+		out[no++] = p->y5;
+		p->y5->producer = n;
+	}
 	if (p->wdyn) {
-		struct cc_tensor **o4 = cc_arena_alloc(&g->arena, sizeof(*o4) * 4);
-		if (!o4)
-			return cc_err(g, ENOMEM, "out of memory");
-		memcpy(o4, out, sizeof(*o4) * 3);
-		o4[3] = p->w;
-		n->out = o4;
-		n->nout = 4;
+		out[no++] = p->w;
 		p->w->producer = n;
 	}
+	int ni = n->nin + 3;
+	if (p->id_in)
+		in[ni++] = p->id_in;
+	if (p->id_out)
+		in[ni++] = p->id_out;
+	n->in = in;
+	n->nin = ni;
+	n->out = out;
+	n->nout = no;
 	n->priv = p;
 	return 0;
 }
 
 /* ---- emission ------------------------------------------------------------------------------------- */
 struct crg {
-	unsigned int it, hi, img, grp, bnd, nt, p0, pl, m0, nl, k0, kl, t0, t1, woff, yoff, cnt, rows, r0,
+	unsigned int it, hi, img, grp, bnd, nt, p0, pl, wcur, nl, k0, kl, t0, t1, woff, yoff, cnt, rows, r0,
 		     cur, len;
 };
 
 struct clay {
-	uint32_t wl1, fmap;		/* L1 */
+	uint32_t wl1, fmap, fsz;	/* L1: weights, band buffer(s) of fsz bytes */
 	uint32_t l0a[4], l0b[4], l0c[2];
-	uint32_t res, tmp, bias, out[2];
+	uint32_t res, tmp, bias, out[2], ball;
 	int cur;
 };
 
@@ -352,6 +424,121 @@ static void band_cfg(struct cg *c, const struct convplan *p, const struct crg *R
 	sinan_asm_setcfg(c->a, SINAN_CFG_FMAP, 27);
 }
 
+/* Emit @body(b) for b = the low bit of register @r (two copies, a branch): flag ids must be immediates. */
+#define BY_PARITY(c, r, body)								\
+	do {										\
+		int odd_ = sinan_asm_label((c)->a), end_ = sinan_asm_label((c)->a);	\
+		cg_alu(c, SINAN_ALU_AND, 28, r, CG_I(1));				\
+		sinan_asm_br((c)->a, SINAN_BR_NE, 28, 0, odd_);			\
+		{ const unsigned int b = 0; body; }					\
+		sinan_asm_jmp((c)->a, end_);						\
+		sinan_asm_bind((c)->a, odd_);						\
+		{ const unsigned int b = 1; body; }					\
+		sinan_asm_bind((c)->a, end_);						\
+	} while (0)
+
+/* MOV band @bid (rows [ihs, ihs + hb) of image-group bid / nbands) into its L1 buffer (bid & 1 with two). */
+static void load_band(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int ax,
+		      unsigned int bid, unsigned int ihs, unsigned int hb, int64_t nbands, unsigned int tmp)
+{
+	/* src = x5 + ((bid / nbands) * C1 * H + ihs) * W * 32; nburst C1, burst hb*W*32, ss H*W*32 */
+	cg_ldarg(c, R->t0, ax);
+	cg_alu(c, SINAN_ALU_DIVU, R->t1, bid, CG_I((uint64_t)nbands));
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(p->C1 * p->H)));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, ihs);
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(p->W * 32)));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+	cg_alu(c, SINAN_ALU_MUL, tmp, hb, CG_I((uint64_t)(p->W * 32)));
+	/* dst = fmap + (bid & 1) * fsz */
+	cg_alu(c, SINAN_ALU_AND, R->t1, bid, CG_I(p->dbl ? 1 : 0));
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I(L->fsz));
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->fmap));
+	cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_I((uint64_t)p->C1), CG_R(tmp),
+	       CG_I((uint64_t)(p->H * p->W * 32)), CG_R(tmp));
+}
+
+/*
+ * The feature-map band of this item (id r0 = image-group * nbands + band, rows ihs/hb) into L1.
+ * One buffer: load it when the band changes and wait. Two buffers (band b in buffer b & 1;
+ * flags MTE2->MTE1 6+b "band loaded", MTE1->MTE2 6+b "buffer free", primed free): a core's
+ * items are contiguous, so its bands come in order; the band after the current one is
+ * loaded as soon as the current one is in place, and is waited for when reached.
+ */
+static void emit_band(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int ax,
+		      unsigned int ihs, unsigned int hb, int64_t items_per_band, int64_t nbands)
+{
+	int same = sinan_asm_label(c->a), fresh = sinan_asm_label(c->a), next = sinan_asm_label(c->a);
+
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->r0, R->cur, same);
+	if (!p->dbl) {
+		int first = sinan_asm_label(c->a);
+		cg_li(c, R->t0, UINT64_MAX);
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
+		sinan_asm_bind(c->a, first);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->r0, 0);
+		load_band(c, p, R, L, ax, R->r0, ihs, hb, nbands, R->len);
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
+		sinan_asm_bind(c->a, same);
+		return;
+	}
+	cg_li(c, R->t0, UINT64_MAX);
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, fresh);
+	/* leaving band cur: its buffer is free once its IMG2COLs are done */
+	BY_PARITY(c, R->cur, cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6 + b));
+	cg_alu(c, SINAN_ALU_ADD, R->t0, R->cur, CG_I(1));
+	sinan_asm_br(c->a, SINAN_BR_NE, R->r0, R->t0, fresh);
+	/* the next band, loading since the current one arrived */
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->r0, 0);
+	BY_PARITY(c, R->r0, cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	sinan_asm_jmp(c->a, next);
+	sinan_asm_bind(c->a, fresh);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->r0, 0);
+	BY_PARITY(c, R->r0, cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6 + b));
+	load_band(c, p, R, L, ax, R->r0, ihs, hb, nbands, R->len);
+	BY_PARITY(c, R->r0, cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	BY_PARITY(c, R->r0, cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	sinan_asm_bind(c->a, next);
+	/* prefetch band r0 + 1 if this core has items of it: its first item < hi (items of a band
+	 * are consecutive: (r0 + 1) * items_per_band, or with weight slices (nt * bands +
+	 * r0 + 1) * items_per_band while r0 + 1 < bands) */
+	cg_alu(c, SINAN_ALU_ADD, R->cnt, R->r0, CG_I(1));
+	if (p->wslice) {
+		int64_t bands = p->N * nbands;
+		cg_li(c, R->t0, (uint64_t)bands);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->cnt, R->t0, same);
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->nt, CG_I((uint64_t)bands));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->cnt);
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)items_per_band));
+	} else {
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->cnt, CG_I((uint64_t)items_per_band));
+	}
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, R->hi, same);
+	{
+		/* its rows: bnd' = cnt % nbands; ih0 = bnd' * band * SH - pt; ih1 likewise (band_cfg) */
+		unsigned int i0 = R->k0, h1 = R->kl;	/* this band's rows are no longer needed */
+		cg_alu(c, SINAN_ALU_REMU, R->t0, R->cnt, CG_I((uint64_t)nbands));
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->band));
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t0, CG_I((uint64_t)p->band));
+		cg_alu(c, SINAN_ALU_MINU, R->t1, R->t1, CG_I((uint64_t)p->OH));
+		cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I(1));
+		cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)p->SH));
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I((uint64_t)((p->KH - 1) * p->DH + 1)));
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->SH));
+		cg_alu(c, SINAN_ALU_SUB, R->t0, R->t0, CG_I((uint64_t)p->pt));
+		cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I((uint64_t)p->pt));
+		sinan_asm_alu(c->a, SINAN_ALU_MAX, i0, R->t0, 0);
+		cg_alu(c, SINAN_ALU_MIN, h1, R->t1, CG_I((uint64_t)p->H));
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, h1, h1, i0);
+		BY_PARITY(c, R->cnt, cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6 + b));
+		load_band(c, p, R, L, ax, R->cnt, i0, h1, nbands, R->yoff);
+		BY_PARITY(c, R->cnt, cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6 + b));
+	}
+	sinan_asm_bind(c->a, same);
+}
+
 static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int s,
 		       bool acc)
 {
@@ -361,7 +548,7 @@ static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg 
 	cg_li(c, 26, (uint64_t)p->K);
 	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->kl, 26, R->k0);
 	cg_alu(c, SINAN_ALU_MINU, R->kl, R->kl, CG_I((uint64_t)p->tk));
-	if (!p->wres) {	/* weight image straight from device memory into L0B */
+	if (!(p->wres || p->wslice)) {	/* weight image straight from device memory into L0B */
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
 		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->woff), CG_I(1), CG_R(R->len), CG_I(0),
 		       CG_I(0));
@@ -369,20 +556,20 @@ static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg 
 	}
 	/* MTE1: IMG2COL (positions [p0 - bandp0, +pl) x K columns [k0, +kl)); weights L1 -> L0B */
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
-	cg_img2col(c, (unsigned int)dt, CG_I(L->l0a[s]), CG_I(L->fmap), CG_R(R->t1), CG_R(R->pl), CG_R(R->k0),
+	cg_img2col(c, (unsigned int)dt, CG_I(L->l0a[s]), CG_R(R->t0), CG_R(R->t1), CG_R(R->pl), CG_R(R->k0),
 		   CG_R(R->kl));
-	if (p->wres)
+	if ((p->wres || p->wslice))
 		cg_mov(c, SINAN_BUF_L1, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->woff), CG_I(1), CG_R(R->len), CG_I(0),
 		       CG_I(0));
 	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
 	/* M */
 	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, (unsigned int)s);
-	if (!p->wres)
+	if (!(p->wres || p->wslice))
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
 	cg_mmad(c, (unsigned int)dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[L->cur]), CG_I(L->l0a[s]),
 		CG_I(L->l0b[s]), CG_R(R->pl), CG_R(R->nl), CG_R(R->kl));
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
-	if (!p->wres)
+	if (!(p->wres || p->wslice))
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
 	cg_alu(c, SINAN_ALU_ADD, R->k0, R->k0, CG_I((uint64_t)p->tk));
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->woff, R->woff, R->len);
@@ -429,11 +616,15 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 
 	if (!p)
 		return NERR(g, n, EINVAL, "internal: convolution not planned");
-	/* 1. x -> x5: zeros (channel padding, upsampling holes), then the channels */
-	rc = cc_emit_fill(c, n, p->x5, 0);
+	/* 1. x -> x5: zeros (channel padding, upsampling holes), then the channels;
+	 * nothing when x is stored NC1HWC0 already */
+	if (p->id_in)		/* one group: on the cube */
+		rc = cc_emit_5hd(c, n, x, p->x5, true, p->N, p->C, p->H * p->W, p->c0, p->id_in, "in");
+	else
+		rc = p->x5 == x ? 0 : cc_emit_fill(c, n, p->x5, 0);
 	if (rc)
 		return rc;
-	{
+	if (p->x5 != x && !p->id_in) {
 		struct view v, vin[2];
 		int nvin = 0;
 		memset(&v, 0, sizeof(v));
@@ -535,9 +726,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	memset(&L, 0, sizeof(L));
 	const struct cc_target *t = c->tgt;
 	int64_t es = p->es;
-	uint32_t wl1 = p->wres ? (uint32_t)CC_ALIGN(p->wbytes, 512) : 0;
+	uint32_t wl1 = p->wres ? (uint32_t)CC_ALIGN(p->wbytes, 512) : p->wslice ? (uint32_t)CC_ALIGN(p->sbytes, 512) : 0;
 	L.wl1 = 0;
 	L.fmap = wl1;
+	L.fsz = (uint32_t)CC_ALIGN(p->fbytes, 512);
 	uint32_t a0 = (uint32_t)CC_ALIGN(p->tm * p->tk * es, SINAN_ALIGN_L0AB);
 	uint32_t b0 = (uint32_t)CC_ALIGN(p->tk * CC_ALIGN(p->tn, 16) * es, SINAN_ALIGN_L0AB);
 	for (int i = 0; i < 4; i++) {
@@ -547,7 +739,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.l0c[0] = 0;
 	L.l0c[1] = (uint32_t)CC_ALIGN(p->tm * CC_ALIGN(p->tn, 16) * 4, SINAN_ALIGN_L0C);
 	int64_t p4 = CC_ALIGN(p->tn * 4, 32), po = CC_ALIGN(p->tn * p->oes, 32), oes = p->oes;
-	int64_t rcap = ((int64_t)t->ub - 4 * p4) / (2 * p4 + 2 * po);
+	/* one group: the whole bias (fp32) stays in the UB, loaded once */
+	struct cc_tensor *bias0 = !p->integer && p->nin0 > 2 ? n->in[2] : NULL;
+	int64_t nb = bias0 ? (int64_t)cc_tensor_elems(bias0) : 0, bes0 = bias0 ? esz(cc_hw_dtype(bias0->dtype)) : 0;
+	bool ball = bias0 && p->G == 1;
+	int64_t ballb = ball ? CC_ALIGN(nb * 4, 32) + CC_ALIGN(nb * bes0, 32) : 0;
+	int64_t rcap = ((int64_t)t->ub - 4 * p4 - ballb) / (2 * p4 + 2 * po);
 	int64_t rcr = CC_MIN(rcap / 16 * 16, p->tm);
 	if (rcr < 16 || 4 * a0 > t->l0a || 4 * b0 > t->l0b || 2 * L.l0c[1] > t->l0c)
 		return NERR(g, n, ENOTSUP, "convolution tiles do not fit the on-chip buffers");
@@ -561,10 +758,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	L.out[0] = off;
 	off += (uint32_t)(rcr * po);
 	L.out[1] = off;
+	off += (uint32_t)(rcr * po);
+	L.ball = off;	/* fp32 bias, then its staging copy */
 
 	bool fused = !strcmp(n->domain, "sinan");
-	struct cc_tensor *bias = !p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
-	struct cc_tensor *padv = p->integer && n->nin - 3 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *bias = !p->integer && p->nin0 > 2 ? n->in[2] : NULL;
+	struct cc_tensor *padv = p->integer && p->nin0 > 2 ? n->in[2] : NULL;
 	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
 	float aa = fused ? cc_attr_f(n, "act_alpha", 0) : 0, ab = fused ? cc_attr_f(n, "act_beta", 0) : 0;
 	int dt = cc_hw_dtype(p->y5->dtype);
@@ -608,23 +807,48 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 1);
-	if (bias)
+	if (p->dbl) {	/* both band buffers free */
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
+	}
+	if (bias && !ball)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+	if (ball) {	/* the bias once, converted to fp32 */
+		uint32_t stage = L.ball + (uint32_t)CC_ALIGN(nb * 4, 32);
+		cg_ldarg(c, R.t0, ab_);
+		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(stage), CG_R(R.t0), CG_I(1), CG_I((uint64_t)(nb * bes0)), CG_I(0),
+		       CG_I(0));
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 4);
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 4);
+		if (bes0 == 4)
+			cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.ball), CG_I(stage), CG_I((uint64_t)nb), CG_I(1), 0, 0);
+		else
+			cg_vcvt(c, (unsigned int)cc_hw_dtype(bias0->dtype), SINAN_DT_FP32, SINAN_RND_EVEN, 0, CG_I(L.ball),
+				CG_I(stage), CG_I((uint64_t)nb), CG_I(1), 0, 0);
+	}
 	cg_li(c, R.cur, UINT64_MAX);
+	cg_li(c, R.wcur, UINT64_MAX);
 	cg_block_range(c, R.it, R.hi, items);
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	for (int par = 0; par < 2; par++) {
 		L.cur = par;
 		sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
-		/* item -> img, grp, bnd, pt, nt */
+		/* item -> img, grp, bnd, pt, nt (nt fastest; slowest with weight slices) */
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.it, 0);
-		cg_li(c, 26, (uint64_t)p->NT);
-		sinan_asm_alu(c->a, SINAN_ALU_REMU, R.nt, R.t0, 26);
-		sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.t0, R.t0, 26);
+		if (!p->wslice) {
+			cg_li(c, 26, (uint64_t)p->NT);
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R.nt, R.t0, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.t0, R.t0, 26);
+		}
 		cg_li(c, 26, (uint64_t)PT);
 		sinan_asm_alu(c->a, SINAN_ALU_REMU, R.pl, R.t0, 26);	/* position tile */
 		sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.t0, R.t0, 26);
+		if (p->wslice) {	/* (G = 1) t0 = nt * N * nbands + band id */
+			cg_li(c, 26, (uint64_t)(p->N * nbands));
+			sinan_asm_alu(c->a, SINAN_ALU_DIVU, R.nt, R.t0, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R.t0, R.t0, 26);
+		}
 		/* band id (img, grp, bnd) in t0 for the L1 reuse test */
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.r0, R.t0, 0);
 		cg_li(c, 26, (uint64_t)nbands);
@@ -644,48 +868,55 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.rows, R.pl, 0);	/* first position in the band */
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.pl, R.t1, 0);	/* positions in this tile */
 		/* channels: m0 = nt * tn; nl = min(tn, Mg - m0) */
-		cg_alu(c, SINAN_ALU_MUL, R.m0, R.nt, CG_I((uint64_t)p->tn));
+		cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));
 		cg_li(c, 26, (uint64_t)p->Mg);
-		sinan_asm_alu(c->a, SINAN_ALU_SUB, R.nl, 26, R.m0);
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, R.nl, 26, R.t1);
 		cg_alu(c, SINAN_ALU_MINU, R.nl, R.nl, CG_I((uint64_t)p->tn));
 		/* band geometry + load the band when it changes */
 		unsigned int ihs = R.k0, hb = R.kl;	/* free until the K loop */
 		band_cfg(c, p, &R, ihs, hb);
-		int same = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R.r0, R.cur, same);
-		cg_li(c, R.t0, UINT64_MAX);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R.cur, R.t0, first);
-		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
-		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 7);
-		sinan_asm_bind(c->a, first);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.cur, R.r0, 0);
-		/* src = x5 + ((img * G + grp) * C1 * H + ihs) * W * 32; nburst C1, burst hb*W*32, ss H*W*32 */
-		cg_ldarg(c, R.t0, ax);
-		cg_alu(c, SINAN_ALU_MUL, R.t1, R.img, CG_I((uint64_t)p->G));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, R.grp);
-		cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)(p->C1 * p->H)));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, ihs);
-		cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)(p->W * 32)));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
-		cg_alu(c, SINAN_ALU_MUL, R.len, hb, CG_I((uint64_t)(p->W * 32)));
-		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L.fmap), CG_R(R.t0), CG_I((uint64_t)p->C1), CG_R(R.len),
-		       CG_I((uint64_t)(p->H * p->W * 32)), CG_R(R.len));
-		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
-		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 6);
-		sinan_asm_bind(c->a, same);
+		emit_band(c, p, &R, &L, ax, ihs, hb, p->wslice ? PT : PT * p->NT, nbands);
+		if (p->wslice) {	/* this channel tile's slice of the weights into L1 when it changes */
+			int wsame = sinan_asm_label(c->a), wfirst = sinan_asm_label(c->a);
+			sinan_asm_br(c->a, SINAN_BR_EQ, R.nt, R.wcur, wsame);
+			cg_li(c, R.t0, UINT64_MAX);
+			sinan_asm_br(c->a, SINAN_BR_EQ, R.wcur, R.t0, wfirst);
+			cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 5);
+			cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 5);
+			sinan_asm_bind(c->a, wfirst);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.wcur, R.nt, 0);
+			cg_ldarg(c, R.t0, aw);
+			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I(p->sbytes));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
+			cg_alu(c, SINAN_ALU_ADD, R.t1, R.nl, CG_I(15));
+			cg_alu(c, SINAN_ALU_SHR, R.t1, R.t1, CG_I(4));
+			cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)(16 * p->KC * p->tk * es)));
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L.wl1), CG_R(R.t0), CG_I(1), CG_R(R.t1), CG_I(0),
+			       CG_I(0));
+			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+			cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+			sinan_asm_bind(c->a, wsame);
+		}
 		/* weights of (grp, nt): woff = base + ((grp * NT + nt) * KC * tk * tn) * es, chunk len = tk * align16(nl) * es */
-		if (p->wres)
+		if (p->wslice) {
 			cg_li(c, R.woff, L.wl1);
-		else
-			cg_ldarg(c, R.woff, aw);
-		cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->NT));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.nt);
-		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->KC * p->tk * p->tn * es)));
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.woff, R.woff, R.t0);
+		} else {
+			if (p->wres)
+				cg_li(c, R.woff, L.wl1);
+			else
+				cg_ldarg(c, R.woff, aw);
+			cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->NT));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.nt);
+			cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->KC * p->tk * p->tn * es)));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.woff, R.woff, R.t0);
+		}
 		cg_alu(c, SINAN_ALU_ADD, R.len, R.nl, CG_I(15));
 		cg_alu(c, SINAN_ALU_SHR, R.len, R.len, CG_I(4));
 		cg_alu(c, SINAN_ALU_MUL, R.len, R.len, CG_I((uint64_t)(16 * p->tk * es)));
-		/* K loop; IMG2COL's first position in the band in t1 */
+		/* K loop; IMG2COL reads the band's buffer (t0) from its first position in the band (t1) */
+		cg_alu(c, SINAN_ALU_AND, R.t0, R.r0, CG_I(p->dbl ? 1 : 0));
+		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I(L.fsz));
+		cg_alu(c, SINAN_ALU_ADD, R.t0, R.t0, CG_I(L.fmap));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.rows, 0);
 		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)par);
 		cg_li(c, R.k0, 0);
@@ -709,33 +940,47 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.img, CG_I((uint64_t)p->G));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.grp);
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)p->M1));
-		cg_alu(c, SINAN_ALU_DIVU, R.t1, R.m0, CG_I((uint64_t)p->c0));
+		cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));	/* m0 */
+		cg_alu(c, SINAN_ALU_DIVU, R.t1, R.t1, CG_I((uint64_t)p->c0));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)P));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.p0);
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.rows);
 		cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * oes)));
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R.yoff, R.yoff, R.t0);
-		/* bias row for channels [grp * Mg + m0, + nl) */
-		if (bias) {
+		/* epilogue columns: nl, or whole C0 blocks for an NC1HWC0 output (the padding channels
+		 * get zeros: L0C holds zeros there, the bias is padded); R.len is free after the K loop */
+		unsigned int ncr = R.nl;
+		if (p->out5) {
+			ncr = R.len;
+			cg_alu(c, SINAN_ALU_ADD, ncr, R.nl, CG_I((uint64_t)(p->c0 - 1)));
+			cg_alu(c, SINAN_ALU_AND, ncr, ncr, CG_I(~(uint64_t)(p->c0 - 1)));
+		}
+		/* bias row for channels [grp * Mg + m0, + ncr): in the UB already (one group; its address
+		 * in woff, free after the K loop), or loaded per item */
+		if (ball) {
+			cg_alu(c, SINAN_ALU_MUL, R.woff, R.nt, CG_I((uint64_t)(p->tn * 4)));
+			cg_alu(c, SINAN_ALU_ADD, R.woff, R.woff, CG_I(L.ball));
+		} else if (bias) {
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+			cg_alu(c, SINAN_ALU_MUL, R.t0, R.grp, CG_I((uint64_t)p->Mg));
+			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nt, CG_I((uint64_t)p->tn));	/* m0 */
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, R.t0);
 			cg_ldarg(c, R.t0, ab_);
-			cg_alu(c, SINAN_ALU_MUL, R.t1, R.grp, CG_I((uint64_t)p->Mg));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t1, R.t1, R.m0);
 			int bes = esz(cc_hw_dtype(bias->dtype));
 			cg_alu(c, SINAN_ALU_MUL, R.t1, R.t1, CG_I((uint64_t)bes));
 			sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.t1);
-			cg_alu(c, SINAN_ALU_MUL, R.t1, R.nl, CG_I((uint64_t)bes));
+			cg_alu(c, SINAN_ALU_MUL, R.t1, ncr, CG_I((uint64_t)bes));
 			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_I(L.bias + (uint32_t)p4), CG_R(R.t0), CG_I(1), CG_R(R.t1),
 			       CG_I(0), CG_I(0));
 			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
 			cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
 			if (bes == 4)
-				cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(R.nl),
+				cg_vun(c, SINAN_VU_COPY, SINAN_DT_FP32, CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(ncr),
 				       CG_I(1), 0, 0);
 			else
 				cg_vcvt(c, (unsigned int)cc_hw_dtype(bias->dtype), SINAN_DT_FP32, SINAN_RND_EVEN, 0,
-					CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(R.nl), CG_I(1), 0, 0);
+					CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(ncr), CG_I(1), 0, 0);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 		}
 		/* epilogue in row chunks of rcr positions */
@@ -760,15 +1005,15 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res), CG_R(R.t0), CG_R(rows),
 					CG_R(R.nl), CG_I((uint64_t)p4), CG_R(R.t1));
 			else
-				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(R.nl),
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(ncr),
 					CG_I((uint64_t)p4), CG_R(R.t1));
 			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
 			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
-			struct cg_v res = CG_I(L.res), nn = CG_R(R.nl), rr = CG_R(rows);
+			struct cg_v res = CG_I(L.res), nn = CG_R(ncr), rr = CG_R(rows);
 			if (bias)
-				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, CG_I(L.bias), nn, rr, (uint64_t)p4,
-					(uint64_t)p4, 0);
+				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, ball ? CG_R(R.woff) : CG_I(L.bias), nn, rr,
+					(uint64_t)p4, (uint64_t)p4, 0);
 			emit_act(c, act, aa, ab, L.res, L.tmp, nn, rr, (uint64_t)p4);
 			if (p->integer)
 				cg_vun(c, SINAN_VU_COPY, SINAN_DT_INT32, CG_I(L.out[s]), res, nn, rr, (uint64_t)po, (uint64_t)p4);
@@ -802,13 +1047,17 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	}
 	sinan_asm_jmp(c->a, top);
 	sinan_asm_bind(c->a, end);
-	c->k->macs = (uint64_t)(p->N * p->G * P * p->Mg) * (uint64_t)(p->Cg * p->KH * p->KW) /
-		     (uint64_t)(p->transpose ? 1 : 1);
+	c->k->macs = (uint64_t)(p->N * p->G * P * p->Mg) * (uint64_t)(p->Cg * p->KH * p->KW);
+	c->k->cube_dt = cc_hw_dtype(p->x5->dtype);
 	c->k->bytes = cc_tensor_bytes(p->x5) + cc_tensor_bytes(p->y5) + p->wbytes;
 	rc = cg_end(c, cg_blocks(c, items));
 	if (rc)
 		return rc;
 	/* 3. y5 -> y (NCHW): y[n][g*Mg + m1*c0 + c][oh][ow] = y5[n][g][m1][oh][ow][c], full blocks then the rest */
+	if (p->y5 == y)
+		return 0;
+	if (p->id_out)
+		return cc_emit_5hd(c, n, p->y5, y, false, p->N, p->M, p->OH * p->OW, p->c0, p->id_out, "out");
 	int64_t full = p->Mg / p->c0, part = p->Mg % p->c0;
 	struct view vout[2];
 	int nvout = 0;

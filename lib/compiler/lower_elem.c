@@ -738,13 +738,17 @@ bool cc_is_elem(const struct cc_node *n)
 int cc_elem_supported(struct cc_graph *g, struct cc_node *n, int precision)
 {
 	struct ex e;
+	struct cc_tensor *saved[CC_MAX_IO];
 
 	(void)precision;
 	memset(&e, 0, sizeof(e));
 	e.n = n;
 	if (!cc_is_elem(n))
 		return NERR(g, n, ENOTSUP, "no device lowering for this operator");
-	if (build(&e))
+	cc_views5(g, n, saved);		/* NC1HWC0 operands: their stored shape */
+	int rc = build(&e);
+	cc_unviews5(n, saved);
+	if (rc)
 		return NERR(g, n, ENOTSUP, "%s", e.why);
 	return 0;
 }
@@ -986,7 +990,18 @@ static void body(struct ex *e, int s, const struct regs *R, int64_t RB, int64_t 
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
 }
 
+static int lower_elem(struct cg *c, struct cc_node *n);
+
 int cc_lower_elem(struct cg *c, struct cc_node *n)
+{
+	struct cc_tensor *saved[CC_MAX_IO];
+	cc_views5(c->g, n, saved);	/* NC1HWC0 operands: their stored shape */
+	int rc = lower_elem(c, n);
+	cc_unviews5(n, saved);
+	return rc;
+}
+
+static int lower_elem(struct cg *c, struct cc_node *n)
 {
 	struct ex *e = calloc(1, sizeof(*e));
 	int rc;

@@ -882,6 +882,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	sinan_asm_jmp(c->a, top);
 	sinan_asm_bind(c->a, end);
 	c->k->macs = m.batches * (uint64_t)(m.M * m.N * m.K);
+	c->k->cube_dt = m.dt;
 	c->k->bytes = cc_tensor_elems(m.a) * (uint64_t)m.es + cc_tensor_elems(n->in[1]) * (uint64_t)m.es +
 		      cc_tensor_elems(m.y) * (uint64_t)m.oes;
 	return cg_end(c, cg_blocks(c, items));

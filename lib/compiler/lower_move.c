@@ -210,7 +210,7 @@ int cc_emit_copy(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc
 int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double value)
 {
 	int dt = cc_hw_dtype(y->dtype), es = esz(dt);
-	uint64_t total = cc_tensor_elems(y) * (uint64_t)es;
+	uint64_t total = cc_dev_bytes(y);
 	uint64_t chunk = CC_MIN((uint64_t)(c->tgt->ub / 2) & ~31ULL, CC_ALIGN(total, 32));
 	int rc = cg_begin(c, n->op, "fill");
 	if (rc)
@@ -238,6 +238,222 @@ int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double va
 	return cg_end(c, cg_blocks(c, items));
 }
 
+/*
+ * The transpose between NCHW and NC1HWC0 on the cube, at device-memory speed: per tile of pl
+ * positions of one channel block, MTE2 loads contiguous rows into L1, LOADF (transposed) makes
+ * the fractal operand, MMAD multiplies it by an identity block and the fixpipe writes the
+ * result rows straight to device memory:
+ *   to 5HD:  A = x[c][p] read transposed (pl x k0), C = A x I  (pl x C0 rows of 32 bytes)
+ *   to NCHW: B = x5[p][c] read transposed (k0 x pl), C = I x B (C0 x pl, one row per channel)
+ * The products are exact (x * 1 + 0 * others, fp32 accumulation) for finite values; an
+ * infinity or NaN in one channel of a position turns the others of that position into NaN
+ * (0 x inf), a -0 becomes +0. Missing channels of the last block are zero (LOADF pads).
+ * Flags per slot s: MTE1->MTE2 (L1 free), MTE2->MTE1 (L1 loaded), M->MTE1 (L0 free),
+ * MTE1->M (L0 loaded), FIX->M (L0C free), M->FIX (L0C done); MTE2->M 7 (identity).
+ */
+static int emit_5hd_cube(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to,
+			 int64_t N, int64_t C, int64_t HW, int64_t c0, struct cc_tensor *ident, const char *suffix)
+{
+	const struct cc_target *t = c->tgt;
+	int dt = cc_hw_dtype(x->dtype), es = esz(dt);
+	int64_t C1 = CC_DIV_UP(C, c0);
+	/* positions per tile: L0A/L0B slot pl * 32 bytes, L0C slot pl * 64, L1 slot c0 rows of pl or pl * 32 */
+	int64_t pt = 1024;
+	while (pt > 16 && (2 * pt * 32 > (int64_t)(to ? t->l0a : t->l0b) || 2 * pt * 64 > (int64_t)t->l0c ||
+			   2 * c0 * CC_ALIGN(pt * es, 32) > (int64_t)t->l1))
+		pt /= 2;
+	pt = CC_MIN(pt, CC_ALIGN(HW, 16));
+	int64_t PT = CC_DIV_UP(HW, pt), pitch = CC_ALIGN(pt * es, 32);
+	uint64_t items = (uint64_t)(N * C1 * PT);
+	uint32_t l1s = (uint32_t)CC_ALIGN(to ? c0 * pitch : pt * 32, 512), l0s = (uint32_t)(pt * 32);
+	uint32_t l0cs = (uint32_t)(pt * 64);
+	int rc = cg_begin(c, n->op, suffix);
+	if (rc)
+		return rc;
+	unsigned int it = cg_reg(c), hi = cg_reg(c), t0 = cg_reg(c), t1 = cg_reg(c), pl = cg_reg(c), cc = cg_reg(c);
+	unsigned int img = cg_reg(c), c1 = cg_reg(c), p0 = cg_reg(c);
+	int ax = cg_arg(c, x, 0, false), ay = cg_arg(c, y, 0, true), ai = cg_arg(c, ident, 0, false);
+	/* the identity at 0 of the other operand buffer: to -> L0B (k0 x 16); from -> L0A (16 x k0) */
+	cg_ldarg(c, t0, ai);
+	cg_mov(c, SINAN_BUF_GM, to ? SINAN_BUF_L0B : SINAN_BUF_L0A, 0, CG_I(0), CG_R(t0), CG_I(1), CG_I(512), CG_I(0),
+	       CG_I(0));
+	cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, 7);
+	cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, 7);
+	for (unsigned int s = 0; s < 2; s++) {
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, s);
+	}
+	cg_block_range(c, it, hi, items);
+	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
+	sinan_asm_bind(c->a, top);
+	for (unsigned int s = 0; s < 2; s++) {
+		uint32_t l1 = s * l1s, l0 = s * l0s, l0c = s * l0cs;
+		sinan_asm_br(c->a, SINAN_BR_GEU, it, hi, end);
+		/* item -> img, c1, p0; pl positions, cc channels */
+		cg_alu(c, SINAN_ALU_REMU, p0, it, CG_I((uint64_t)PT));
+		cg_alu(c, SINAN_ALU_MUL, p0, p0, CG_I((uint64_t)pt));
+		cg_alu(c, SINAN_ALU_DIVU, t0, it, CG_I((uint64_t)PT));
+		cg_alu(c, SINAN_ALU_REMU, c1, t0, CG_I((uint64_t)C1));
+		cg_alu(c, SINAN_ALU_DIVU, img, t0, CG_I((uint64_t)C1));
+		cg_li(c, pl, (uint64_t)HW);
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, pl, pl, p0);
+		cg_alu(c, SINAN_ALU_MINU, pl, pl, CG_I((uint64_t)pt));
+		cg_alu(c, SINAN_ALU_MUL, cc, c1, CG_I((uint64_t)c0));
+		cg_li(c, t1, (uint64_t)C);
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, cc, t1, cc);
+		cg_alu(c, SINAN_ALU_MINU, cc, cc, CG_I((uint64_t)c0));
+		/* MTE2: the tile into L1 slot s */
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
+		cg_ldarg(c, t0, ax);
+		if (to) {	/* x + ((img * C + c1 * c0) * HW + p0) * es: cc rows of pl */
+			cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C));
+			cg_alu(c, SINAN_ALU_MUL, 28, c1, CG_I((uint64_t)c0));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, 28);
+			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
+			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)es));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+			cg_alu(c, SINAN_ALU_MUL, t1, pl, CG_I((uint64_t)es));
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(l1), CG_R(t0), CG_R(cc), CG_R(t1),
+			       CG_I((uint64_t)(HW * es)), CG_I((uint64_t)pitch));
+		} else {	/* x5 + ((img * C1 + c1) * HW + p0) * 32: one burst of pl * 32 */
+			cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C1));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, c1);
+			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
+			cg_alu(c, SINAN_ALU_SHL, t1, t1, CG_I(5));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+			cg_alu(c, SINAN_ALU_SHL, t1, pl, CG_I(5));
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(l1), CG_R(t0), CG_I(1), CG_R(t1), CG_I(0), CG_I(0));
+		}
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, s);
+		/* MTE1: the transposed operand */
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, s);
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
+		if (to)	/* A (pl x cc): element (p, ch) at l1 + ch * pitch + p * es */
+			cg_loadf(c, SINAN_BUF_L0A, (unsigned int)dt, SINAN_LOADF_F_TRANS, CG_I(l0), CG_I(l1), CG_R(pl), CG_R(cc),
+				 CG_I((uint64_t)pitch));
+		else	/* B (c0 x pl): element (ch, p) at l1 + p * 32 + ch * es */
+			cg_loadf(c, SINAN_BUF_L0B, (unsigned int)dt, SINAN_LOADF_F_TRANS, CG_I(l0), CG_I(l1),
+				 CG_I((uint64_t)c0), CG_R(pl), CG_I(32));
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
+		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, s);
+		/* M: times the identity */
+		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_M, s);
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, s);
+		if (to)
+			cg_mmad(c, (unsigned int)dt, 0, CG_I(l0c), CG_I(l0), CG_I(0), CG_R(pl), CG_I((uint64_t)c0),
+				CG_I((uint64_t)c0));
+		else
+			cg_mmad(c, (unsigned int)dt, 0, CG_I(l0c), CG_I(0), CG_I(l0), CG_I((uint64_t)c0), CG_R(pl),
+				CG_I((uint64_t)c0));
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, s);
+		/* FIX: rows to device memory */
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, s);
+		cg_ldarg(c, t0, ay);
+		if (to) {	/* y5 + ((img * C1 + c1) * HW + p0) * 32; pl rows of c0 */
+			cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C1));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, c1);
+			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
+			cg_alu(c, SINAN_ALU_SHL, t1, t1, CG_I(5));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+			cg_fixp(c, SINAN_BUF_GM, (unsigned int)dt, 0, CG_R(t0), CG_I(l0c), CG_R(pl), CG_I((uint64_t)c0), CG_I(32),
+				CG_I(1));
+		} else {	/* y + ((img * C + c1 * c0) * HW + p0) * es; cc rows of pl, stride HW */
+			cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C));
+			cg_alu(c, SINAN_ALU_MUL, 28, c1, CG_I((uint64_t)c0));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, 28);
+			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
+			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)es));
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+			cg_alu(c, SINAN_ALU_ADD, t1, pl, CG_I(15));
+			cg_alu(c, SINAN_ALU_SHR, t1, t1, CG_I(4));
+			cg_fixp(c, SINAN_BUF_GM, (unsigned int)dt, 0, CG_R(t0), CG_I(l0c), CG_R(cc), CG_R(pl),
+				CG_I((uint64_t)(HW * es)), CG_R(t1));
+		}
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, s);
+		cg_alu(c, SINAN_ALU_ADD, it, it, CG_I(1));
+	}
+	sinan_asm_jmp(c->a, top);
+	sinan_asm_bind(c->a, end);
+	c->k->bytes = cc_dev_bytes(x) + cc_dev_bytes(y);
+	return cg_end(c, cg_blocks(c, items));
+}
+
+/* The identity block the cube transposes with: to 5HD a k0 x 16 L0B block, back an 16 x k0
+ * L0A block (k0 = 32 bytes of @dtype), one per graph and kind. */
+struct cc_tensor *cc_identity(struct cc_graph *g, int dtype, bool to)
+{
+	int k0 = 32 / (int)cc_dtype_size(dtype);
+	char name[32];
+	snprintf(name, sizeof(name), "identity_%s_%s", to ? "b" : "a", cc_dtype_name(dtype));
+	for (int i = 0; i < g->ntensors; i++)
+		if (g->tensors[i]->data && !strcmp(g->tensors[i]->name, name))
+			return g->tensors[i];
+	int64_t d[1] = { 512 / (int64_t)cc_dtype_size(dtype) };
+	struct cc_tensor *t = cc_tensor_new(g, name, dtype, 1, d);
+	void *data = t ? calloc(1, 512) : NULL;
+	if (!data) {
+		cc_err(g, ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (int r = 0; r < k0; r++)	/* to: row r of 16 columns; back: row r of k0 columns */
+		cc_st(dtype, data, (uint64_t)(to ? r * 16 + r : r * k0 + r), 1.0);
+	cc_tensor_set_data(g, t, data);
+	t->kind = CC_T_CONST;
+	t->dev_dtype = dtype;
+	return t;
+}
+
+/* NCHW x [N, C, HW] <-> NC1HWC0 y (to) or back: zeros in the padding channels, then the channels.
+ * With an identity block (cc_identity) the cube transposes; else strided copies. */
+int cc_emit_5hd(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to, int64_t N,
+		int64_t C, int64_t HW, int64_t c0, struct cc_tensor *ident, const char *suffix)
+{
+	if (ident)
+		return emit_5hd_cube(c, n, x, y, to, N, C, HW, c0, ident, suffix);
+
+	int64_t full = C / c0, part = C % c0, C1 = CC_DIV_UP(C, c0);
+	struct view vs[2];
+	int nv = 0, rc;
+
+	if (to && part) {
+		rc = cc_emit_fill(c, n, y, 0);
+		if (rc)
+			return rc;
+	}
+	for (int k = 0; k < 2; k++) {
+		int64_t nc1 = k ? (part ? 1 : 0) : full, ncc = k ? part : c0;
+		if (!nc1)
+			continue;
+		struct view *v = &vs[nv++];
+		memset(v, 0, sizeof(*v));
+		v->rank = 4;
+		int64_t nchw[4] = { C * HW, c0 * HW, 1, HW }, hd[4] = { C1 * HW * c0, HW * c0, c0, 1 };
+		if (to) {	/* output order n, c1, hw, c */
+			int64_t d[4] = { N, nc1, HW, ncc };
+			memcpy(v->d, d, sizeof(d));
+			memcpy(v->si, nchw, sizeof(nchw));
+			memcpy(v->so, hd, sizeof(hd));
+			v->ioff = k ? full * c0 * HW : 0;
+			v->ooff = k ? full * HW * c0 : 0;
+		} else {	/* output order n, c1, c, hw */
+			int64_t d[4] = { N, nc1, ncc, HW };
+			int64_t si[4] = { C1 * HW * c0, HW * c0, 1, c0 }, so[4] = { C * HW, c0 * HW, HW, 1 };
+			memcpy(v->d, d, sizeof(d));
+			memcpy(v->si, si, sizeof(si));
+			memcpy(v->so, so, sizeof(so));
+			v->ioff = k ? full * HW * c0 : 0;
+			v->ooff = k ? full * c0 * HW : 0;
+		}
+	}
+	return cc_emit_copies(c, n, x, y, vs, nv, suffix);
+}
+
 /* ---- ops as views ------------------------------------------------------------------------------ */
 static void dense(struct view *v, int rank, const int64_t *dims)
 {
@@ -252,8 +468,40 @@ static void dense(struct view *v, int rank, const int64_t *dims)
 static const char *const move_ops[] = { "Transpose", "Slice", "Concat", "Split", "Tile", "Pad", "DepthToSpace",
 					"SpaceToDepth", "Gather", "Trilu" };
 
+static bool cube_dt(int dtype)
+{
+	return dtype == SINAN_TYPE_FLOAT || dtype == SINAN_TYPE_FLOAT16 || dtype == SINAN_TYPE_BFLOAT16;
+}
+
+/* An identity block for the cube's NCHW <-> NC1HWC0 transpose (float types), or NULL. */
+struct cc_tensor *cc_layout_identity(struct cc_graph *g, const struct cc_tensor *x, bool to)
+{
+	int dt = x->dev_dtype ? x->dev_dtype : x->dtype;
+	return cube_dt(dt) ? cc_identity(g, dt, to) : NULL;
+}
+
+/* Before memory planning: To5HD/From5HD read an identity block (a constant). */
+int cc_prelower_move(struct cc_graph *g, struct cc_node *n)
+{
+	if (strcmp(n->domain, "sinan") || n->nin != 1)
+		return 0;
+	struct cc_tensor *id = cc_layout_identity(g, n->in[0], !strcmp(n->op, "To5HD"));
+	if (!id)
+		return -g->err_code;
+	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * 2);
+	if (!in)
+		return cc_err(g, ENOMEM, "out of memory");
+	in[0] = n->in[0];
+	in[1] = id;
+	n->in = in;
+	n->nin = 2;
+	return 0;
+}
+
 bool cc_is_move(const struct cc_node *n)
 {
+	if (!strcmp(n->domain, "sinan"))
+		return !strcmp(n->op, "To5HD") || !strcmp(n->op, "From5HD");
 	if (n->domain[0])
 		return false;
 	for (size_t i = 0; i < CC_ARRAY_SIZE(move_ops); i++)
@@ -285,6 +533,15 @@ int cc_lower_move(struct cg *c, struct cc_node *n)
 	struct view v;
 	const char *op = n->op;
 
+	if (!strcmp(n->domain, "sinan")) {	/* To5HD / From5HD */
+		bool to = !strcmp(op, "To5HD");
+		const struct cc_tensor *t5 = to ? y : x;
+		if (x->rank != 4 || !t5->c0)
+			return NERR(g, n, EINVAL, "internal: layout conversion of a tensor without NC1HWC0 storage");
+		return cc_emit_5hd(c, n, x, y, to, x->dims[0], x->dims[1], x->dims[2] * x->dims[3], t5->c0,
+				   n->nin > 1 ? n->in[1] : NULL,
+				   to ? "to5hd" : "from5hd");
+	}
 	if (!strcmp(op, "Transpose")) {
 		int64_t p[CC_MAX_RANK], xs[CC_MAX_RANK];
 		int np = cc_attr_ints(n, "perm", p, CC_MAX_RANK);

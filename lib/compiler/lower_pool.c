@@ -23,6 +23,7 @@ struct pp {
 	int64_t band, brows;	/* output rows per band, padded input rows per band */
 	int dt;
 	struct cc_tensor *x5, *y5;
+	struct cc_tensor *id_in, *id_out;	/* identity blocks of the cube transposes, or NULL */
 };
 
 static int esz(int dt)
@@ -104,26 +105,45 @@ int cc_prelower_pool(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		return -g->err_code;
 	int dt = n->in[0]->dtype;
 	int64_t xd[5] = { p->N, p->C1, p->H, p->W, p->c0 }, yd[5] = { p->N, p->C1, p->OH, p->OW, p->c0 };
-	p->x5 = cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 5, xd);
-	p->y5 = cc_tensor_new(g, cc_name_gen(g, "y5hd"), dt, 5, yd);
+	/* NC1HWC0 input/output (pass_layout.c) are used as they are; else 5HD scratch */
+	bool in5 = n->in[0]->c0 != 0, out5 = n->out[0]->c0 != 0;
+	if ((in5 && n->in[0]->c0 != p->c0) || (out5 && n->out[0]->c0 != p->c0))
+		return NERR(g, n, EINVAL, "internal: NC1HWC0 block differs from the pooling's");
+	p->x5 = in5 ? n->in[0] : cc_tensor_new(g, cc_name_gen(g, "x5hd"), dt, 5, xd);
+	p->y5 = out5 ? n->out[0] : cc_tensor_new(g, cc_name_gen(g, "y5hd"), dt, 5, yd);
 	if (!p->x5 || !p->y5)
 		return -g->err_code;
-	p->x5->dev_dtype = p->y5->dev_dtype = cc_dev_type(dt);
-	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * 3);
+	if (!in5)
+		p->x5->dev_dtype = cc_dev_type(dt);
+	if (!out5)
+		p->y5->dev_dtype = cc_dev_type(dt);
+	struct cc_tensor **in = cc_arena_alloc(&g->arena, sizeof(*in) * 5);
 	struct cc_tensor **out = cc_arena_alloc(&g->arena, sizeof(*out) * 3);
 	if (!in || !out)
 		return cc_err(g, ENOMEM, "out of memory");
+	int ni = 1, no = 1;
 	in[0] = n->in[0];
-	in[1] = p->x5;
-	in[2] = p->y5;
 	out[0] = n->out[0];
-	out[1] = p->x5;
-	out[2] = p->y5;
+	if (!in5 && (p->id_in = cc_layout_identity(g, n->in[0], true)))
+		in[ni++] = p->id_in;
+	if (!out5 && (p->id_out = cc_layout_identity(g, n->in[0], false)))
+		in[ni++] = p->id_out;
+	if (g->err_code)
+		return -g->err_code;
+	if (!in5) {
+		in[ni++] = p->x5;
+		out[no++] = p->x5;
+		p->x5->producer = n;
+	}
+	if (!out5) {
+		in[ni++] = p->y5;
+		out[no++] = p->y5;
+		p->y5->producer = n;
+	}
 	n->in = in;
-	n->nin = 3;
+	n->nin = ni;
 	n->out = out;
-	n->nout = 3;
-	p->x5->producer = p->y5->producer = n;
+	n->nout = no;
 	n->priv = p;
 	return 0;
 }
@@ -168,32 +188,13 @@ int cc_lower_pool(struct cg *c, struct cc_node *n)
 
 	if (!p)
 		return NERR(g, n, EINVAL, "internal: pooling not planned");
-	/* x -> x5 (channel padding zeros; harmless: their outputs are never read back) */
-	rc = cc_emit_fill(c, n, p->x5, 0);
-	if (rc)
-		return rc;
-	int64_t full = p->C / p->c0, part = p->C % p->c0, HW = p->H * p->W, P = p->OH * p->OW;
-	struct view vs[2];
-	int nv = 0;
-	for (int k = 0; k < 2; k++) {
-		int64_t nc1 = k ? (part ? 1 : 0) : full, ncc = k ? part : p->c0;
-		if (!nc1)
-			continue;
-		struct view *v = &vs[nv++];
-		memset(v, 0, sizeof(*v));
-		v->rank = 4;
-		int64_t d[4] = { p->N, nc1, HW, ncc };
-		int64_t si[4] = { p->C * HW, p->c0 * HW, 1, HW };
-		int64_t so[4] = { p->C1 * HW * p->c0, HW * p->c0, p->c0, 1 };
-		memcpy(v->d, d, sizeof(d));
-		memcpy(v->si, si, sizeof(si));
-		memcpy(v->so, so, sizeof(so));
-		v->ioff = k ? full * p->c0 * HW : 0;
-		v->ooff = k ? full * HW * p->c0 : 0;
+	/* x -> x5 (channel padding zeros), unless x is stored NC1HWC0 already */
+	int64_t HW = p->H * p->W, P = p->OH * p->OW;
+	if (p->x5 != n->in[0]) {
+		rc = cc_emit_5hd(c, n, n->in[0], p->x5, true, p->N, p->C, HW, p->c0, p->id_in, "in");
+		if (rc)
+			return rc;
 	}
-	rc = cc_emit_copies(c, n, n->in[0], p->x5, vs, nv, "in");
-	if (rc)
-		return rc;
 
 	/* UB: padded input band, (ones band), output band, (count band) */
 	uint32_t bx = 0, bxb = (uint32_t)(p->brows * p->Wp * 32);
@@ -300,23 +301,8 @@ int cc_lower_pool(struct cg *c, struct cc_node *n)
 	rc = cg_end(c, cg_blocks(c, items));
 	if (rc)
 		return rc;
-	/* y5 -> y */
-	nv = 0;
-	for (int k = 0; k < 2; k++) {
-		int64_t nc1 = k ? (part ? 1 : 0) : full, ncc = k ? part : p->c0;
-		if (!nc1)
-			continue;
-		struct view *v = &vs[nv++];
-		memset(v, 0, sizeof(*v));
-		v->rank = 4;
-		int64_t d[4] = { p->N, nc1, ncc, P };
-		int64_t si[4] = { p->C1 * P * p->c0, P * p->c0, 1, p->c0 };
-		int64_t so[4] = { p->C * P, p->c0 * P, P, 1 };
-		memcpy(v->d, d, sizeof(d));
-		memcpy(v->si, si, sizeof(si));
-		memcpy(v->so, so, sizeof(so));
-		v->ioff = k ? full * P * p->c0 : 0;
-		v->ooff = k ? full * p->c0 * P : 0;
-	}
-	return cc_emit_copies(c, n, p->y5, n->out[0], vs, nv, "out");
+	/* y5 -> y, unless y is stored NC1HWC0 */
+	if (p->y5 == n->out[0])
+		return 0;
+	return cc_emit_5hd(c, n, p->y5, n->out[0], false, p->N, p->C, P, p->c0, p->id_out, "out");
 }

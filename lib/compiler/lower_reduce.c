@@ -121,8 +121,8 @@ static int analyze(struct cc_graph *g, struct rd *r)
 		bool noop;
 		r->kind = RK_REDUCE;
 		if (!strcmp(op, "GlobalAveragePool") || !strcmp(op, "GlobalMaxPool")) {
-			mask = 0;
-			for (int i = 2; i < r->x->rank; i++)
+			mask = 0;	/* NC1HWC0 ([N, C1, H, W, C0], cc_views5): H and W */
+			for (int i = 2; i < r->x->rank - (r->x->alias && r->x->alias->c0 ? 1 : 0); i++)
 				mask |= 1u << i;
 		} else if (cc_reduce_axes(g, n, r->x->rank, &mask, &noop)) {
 			return fail(r, g->err);
@@ -269,13 +269,16 @@ static bool plan(struct rd *r, uint32_t ub)
 int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision, const struct cc_target *t)
 {
 	struct rd r;
+	struct cc_tensor *views[CC_MAX_IO];
 	(void)precision;
 	memset(&r, 0, sizeof(r));
 	r.n = n;
 	char saved[sizeof(g->err)];
 	int code = g->err_code;
 	memcpy(saved, g->err, sizeof(saved));
+	cc_views5(g, n, views);
 	int rc = analyze(g, &r);
+	cc_unviews5(n, views);
 	g->err_code = code;
 	memcpy(g->err, saved, sizeof(saved));
 	if (rc)
@@ -647,7 +650,18 @@ static void emit_cols(struct cg *c, struct rd *r, struct rr *R)
 	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
 }
 
+static int lower_reduce(struct cg *c, struct cc_node *n);
+
 int cc_lower_reduce(struct cg *c, struct cc_node *n)
+{
+	struct cc_tensor *saved[CC_MAX_IO];
+	cc_views5(c->g, n, saved);	/* NC1HWC0 (global pooling): the stored shape */
+	int rc = lower_reduce(c, n);
+	cc_unviews5(n, saved);
+	return rc;
+}
+
+static int lower_reduce(struct cg *c, struct cc_node *n)
 {
 	struct rd r;
 	struct rr R;

@@ -72,6 +72,7 @@ struct sno_io {
 struct sno_op {
 	uint32_t name, type, first_launch, nlaunch;
 	uint64_t macs, bytes;
+	uint64_t cube_cycles;		/* macs at the peak rate of their operand type, per core */
 };
 
 /* ---- growable byte buffer --------------------------------------------------------------------- */
@@ -316,13 +317,26 @@ static int cc_model_image(struct cc_graph *g, struct cc_program *p, void **image
 		put_io(&io, &str, &spec, g->inputs[i], false);
 	for (int i = 0; i < g->noutputs && !rc; i++)
 		put_io(&io, &str, &spec, g->outputs[i], true);
-	for (int i = 0; i < p->nops && !rc; i++) {
+	for (int i = 0; i < p->nops && !rc && p->kernel_ops; i++)	/* profiling: one entry per kernel */
+		for (int k = 0; k < p->ops[i].nkernels; k++) {
+			const struct cc_kernel *kk = &p->k[p->ops[i].first_kernel + k];
+			struct sno_op o = { .name = bb_str(&str, p->ops[i].name), .type = bb_str(&str, kk->name),
+					    .first_launch = (uint32_t)(p->ops[i].first_kernel + k), .nlaunch = 1,
+					    .macs = kk->macs, .bytes = kk->bytes };
+			if (kk->macs)
+				o.cube_cycles = kk->macs / cg_mac_rate(kk->cube_dt);
+			bb_put(&ops, &o, sizeof(o));
+		}
+	for (int i = 0; i < p->nops && !rc && !p->kernel_ops; i++) {
 		struct sno_op o = { .name = bb_str(&str, p->ops[i].name), .type = bb_str(&str, p->ops[i].op),
 				    .first_launch = (uint32_t)p->ops[i].first_kernel,
 				    .nlaunch = (uint32_t)p->ops[i].nkernels };
 		for (int k = 0; k < p->ops[i].nkernels; k++) {
-			o.macs += p->k[p->ops[i].first_kernel + k].macs;
-			o.bytes += p->k[p->ops[i].first_kernel + k].bytes;
+			const struct cc_kernel *kk = &p->k[p->ops[i].first_kernel + k];
+			o.macs += kk->macs;
+			o.bytes += kk->bytes;
+			if (kk->macs)
+				o.cube_cycles += kk->macs / cg_mac_rate(kk->cube_dt);
 		}
 		bb_put(&ops, &o, sizeof(o));
 	}
@@ -335,7 +349,7 @@ static int cc_model_image(struct cc_graph *g, struct cc_program *p, void **image
 		h.nargs = (uint32_t)(ar.n / sizeof(struct sno_arg));
 		h.ninputs = (uint32_t)g->ninputs;
 		h.noutputs = (uint32_t)g->noutputs;
-		h.nops = (uint32_t)p->nops;
+		h.nops = (uint32_t)(ops.n / sizeof(struct sno_op));
 		h.precision = (uint32_t)p->precision;
 		h.arena_bytes = g->arena_bytes;
 		h.naive_bytes = g->naive_bytes;
@@ -709,7 +723,7 @@ struct mio {
 struct mop {
 	char name[128], type[48];
 	uint32_t first, n;
-	uint64_t macs, bytes;
+	uint64_t macs, bytes, cube_cycles;
 	uint64_t cycles;
 };
 
@@ -885,6 +899,7 @@ SINAN_API sinan_status sinan_model_load(sinan_device_t dev, const void *image, s
 		m->ops[i].first = p.ops[i].first_launch;
 		m->ops[i].n = p.ops[i].nlaunch;
 		m->ops[i].macs = p.ops[i].macs;
+		m->ops[i].cube_cycles = p.ops[i].cube_cycles;
 		m->ops[i].bytes = p.ops[i].bytes;
 	}
 	for (uint32_t i = 0; i < m->nops + 3 && st == SINAN_OK; i++)
@@ -1136,7 +1151,7 @@ static void get_output(const struct mio *o, void *data)
 static void collect_stats(struct sinan_model *m)
 {
 	uint64_t c0 = 0, c1 = 0, prev;
-	uint64_t macs = 0;
+	uint64_t ideal = 0;
 
 	sinan_event_elapsed(m->ev[1], m->ev[m->nops + 1], NULL, &c0);
 	sinan_event_elapsed(m->ev[0], m->ev[m->nops + 2], NULL, &c1);
@@ -1146,7 +1161,7 @@ static void collect_stats(struct sinan_model *m)
 		sinan_event_elapsed(m->ev[prev], m->ev[2 + i], NULL, &c);
 		m->ops[i].cycles = c;
 		prev = 2 + i;
-		macs += m->ops[i].macs;
+		ideal += m->ops[i].cube_cycles;
 	}
 	m->last.size = sizeof(m->last);
 	m->last.device_cycles = c0;
@@ -1157,11 +1172,8 @@ static void collect_stats(struct sinan_model *m)
 		mhz = pr.clock_mhz;
 	m->last.device_ns = c0 * 1000 / mhz;
 	m->last.cube_utilization = 0;
-	if (c0 && m->cores) {
-		double rate = m->precision == SINAN_PRECISION_INT8 ? 8192 :
-			      m->precision == SINAN_PRECISION_FP32 ? 1024 : 4096;
-		m->last.cube_utilization = (double)macs / ((double)c0 * m->cores * rate);
-	}
+	if (c0 && m->cores)
+		m->last.cube_utilization = (double)ideal / ((double)c0 * m->cores);
 	m->ran = true;
 }
 
@@ -1279,8 +1291,7 @@ SINAN_API sinan_status sinan_model_get_op_stats(sinan_model_t m, uint32_t index,
 	s->cycles = o->cycles;
 	s->macs = o->macs;
 	s->bytes = o->bytes;
-	double rate = m->precision == SINAN_PRECISION_INT8 ? 8192 : m->precision == SINAN_PRECISION_FP32 ? 1024 : 4096;
-	s->cube_utilization = o->cycles && m->cores ? (double)o->macs / ((double)o->cycles * m->cores * rate) : 0;
+	s->cube_utilization = o->cycles && m->cores ? (double)o->cube_cycles / ((double)o->cycles * m->cores) : 0;
 	return SINAN_OK;
 }
 

@@ -189,6 +189,9 @@ static const struct cc_opdef sinan_ops[] = {
 	 * convolution whose padding takes the value of input 2 (no zero-point subtraction) */
 	SOP("QuantizeLinear", 2, 3, 1, 1, a_axis, NULL, infer_quant, ref_quant),
 	SOP("ConvInteger", 2, 3, 1, 1, a_conv, check_conv, infer_conv, ref_conv),
+	/* layout conversions (pass_layout.c): NCHW <-> NC1HWC0, values unchanged */
+	SOP("To5HD", 1, 1, 1, 1, a_none, NULL, infer_identity, ref_identity),
+	SOP("From5HD", 1, 1, 1, 1, a_none, NULL, infer_identity, ref_identity),
 };
 
 const struct cc_opdef *cc_op_lookup(const char *domain, const char *name)

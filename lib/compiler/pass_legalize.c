@@ -5,6 +5,8 @@
  *   Trilu(x, k)              -> Where(constant mask, x, 0)
  *   BatchNormalization with run-time parameters
  *                            -> (x - mean) * (scale / sqrt(var + eps)) + B, per channel
+ *   sinan:Attention(Q, K, V, M) -> sinan:MatMul(Q, K^T, alpha = scale, C = M), Softmax,
+ *                               MatMul with V (the cube runs both products)
  *   Reduce* over axes that are not adjacent (after dropping size-1 axes)
  *                            -> one reduction per run of adjacent axes, keeping
  *                               dims, then the original one (which now sees the
@@ -150,6 +152,43 @@ static int lse_split(struct cc_graph *g, struct cc_node *n, unsigned mask)
 	return t && node1(g, "Reshape", lb, t, shape, y) ? 0 : -g->err_code;
 }
 
+static int attention(struct cc_graph *g, struct cc_node *n)
+{
+	struct cc_tensor *q = n->in[0], *k = n->in[1], *v = n->in[2], *m = n->nin > 3 ? n->in[3] : NULL;
+	struct cc_node *s = cc_node_new(g, "MatMul", "sinan", n->name, m ? 3 : 2, 1);
+	struct cc_tensor *st = s ? cc_tensor_new(g, NULL, 0, -1, NULL) : NULL;
+	if (!st)
+		return -g->err_code;
+	s->in[0] = q;
+	s->in[1] = k;
+	if (m)
+		s->in[2] = m;
+	s->out[0] = st;
+	st->producer = s;
+	struct cc_attr *a = cc_node_add_attr(g, s, "transB", SINAN_ATTR_INT);
+	if (!a)
+		return -g->err_code;
+	a->i = !cc_attr_i(n, "k_trans", 0);
+	a = cc_node_add_attr(g, s, "alpha", SINAN_ATTR_FLOAT);
+	if (!a)
+		return -g->err_code;
+	a->f = cc_attr_f(n, "scale", 1.0f);
+	if (cc_node_bind(g, s) || cc_node_check(g, s) || cc_node_infer(g, s))
+		return -g->err_code;
+	struct cc_node *sm = cc_node_new(g, "Softmax", "", n->name, 1, 1);
+	struct cc_tensor *pt = sm ? cc_tensor_new(g, NULL, 0, -1, NULL) : NULL;
+	if (!pt)
+		return -g->err_code;
+	sm->ver_fixed = 13;	/* the last axis alone */
+	sm->in[0] = st;
+	sm->out[0] = pt;
+	pt->producer = sm;
+	if (cc_node_bind(g, sm) || cc_node_infer(g, sm))
+		return -g->err_code;
+	n->dead = true;
+	return node1(g, "MatMul", cc_node_label(n), pt, v, n->out[0]) ? 0 : -g->err_code;
+}
+
 static int reduce_split(struct cc_graph *g, struct cc_node *n)
 {
 	static const char *const ops[] = { "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceL1",
@@ -206,7 +245,14 @@ int cc_pass_legalize(struct cc_graph *g)
 	/* (nodes added here are legalized too) */
 	for (int i = 0; i < g->nnodes && !rc; i++) {
 		struct cc_node *n = g->nodes[i];
-		if (n->dead || n->domain[0])
+		if (n->dead)
+			continue;
+		if (!strcmp(n->domain, "sinan")) {
+			if (!strcmp(n->op, "Attention"))
+				rc = attention(g, n);
+			continue;
+		}
+		if (n->domain[0])
 			continue;
 		if (!strcmp(n->op, "Trilu"))
 			rc = trilu(g, n);

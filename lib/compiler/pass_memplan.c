@@ -23,6 +23,9 @@
 uint64_t cc_dev_bytes(const struct cc_tensor *t)
 {
 	int dt = t->dev_dtype ? t->dev_dtype : t->dtype;
+	if (t->c0 && t->rank == 4)	/* NC1HWC0: channels padded to whole blocks */
+		return (uint64_t)(t->dims[0] * CC_DIV_UP(t->dims[1], t->c0) * t->c0 * t->dims[2] * t->dims[3]) *
+		       cc_dtype_size(dt);
 	return cc_tensor_elems(t) * cc_dtype_size(dt);
 }
 

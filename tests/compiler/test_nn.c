@@ -146,6 +146,22 @@ static void conv_shapes(void **state)
 	}
 }
 
+/* Schedules for big operands: feature maps in several L1 bands (the next band loading during
+ * the current one, across images), weights larger than L1 (channel-tile slices kept in L1). */
+static void conv_big(void **state)
+{
+	(void)state;
+	static const int64_t p1[4] = { 1, 1, 1, 1 };
+	struct gargs a = { .op = "Conv", .nin = 3, .seed = 120, .nattr = 1,
+			   .in = { OP_IN(4, 2, 32, 60, 160), OP_RAND(4, 16, 32, 3, 3), OP_RAND(1, 16) } };
+	a.attr[0] = (struct sinan_attr)SINAN_ATTR_IS("pads", 4, p1);
+	check(&a, 1e-4, 2e-7 * 288);
+	struct gargs b = { .op = "Conv", .nin = 3, .seed = 121, .nattr = 1, .post = "Relu",
+			   .in = { OP_IN(4, 3, 128, 5, 5), OP_RAND(4, 264, 128, 3, 3), OP_RAND(1, 264) } };
+	b.attr[0] = (struct sinan_attr)SINAN_ATTR_IS("pads", 4, p1);
+	check(&b, 1e-4, 2e-7 * 1152);
+}
+
 static void conv_runtime_weights_and_1d(void **state)
 {
 	(void)state;
@@ -186,6 +202,57 @@ static void conv_transpose(void **state)
 			   .in = { OP_IN(4, 1, 6, 5, 5), OP_RAND(4, 6, 1, 3, 3) } };
 	c.attr[0] = (struct sinan_attr)SINAN_ATTR_I("group", 6);
 	check(&c, 1e-4, 1e-5);
+}
+
+/* A ResNet-like chain: the activations stay NC1HWC0 between the ops (pass_layout.c), with
+ * channel counts that are not multiples of C0 (zero padding channels). */
+struct chain {
+	int64_t c, m;
+	bool bn;
+};
+
+static sinan_graph_t b_chain(const void *p)
+{
+	const struct chain *a = p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[4] = { 2, a->c, 12, 11 }, w1[4] = { a->c, a->c, 3, 3 }, w2[4] = { a->m, a->c, 1, 1 };
+	int64_t cd[1] = { a->c }, md[1] = { a->m }, sd[3] = { a->c, 1, 1 };
+	static const int64_t p1[4] = { 1, 1, 1, 1 }, k3[2] = { 3, 3 }, s2[2] = { 2, 2 };
+	struct sinan_attr pa = SINAN_ATTR_IS("pads", 4, p1);
+	struct sinan_attr pool[3] = { SINAN_ATTR_IS("kernel_shape", 2, k3), SINAN_ATTR_IS("strides", 2, s2),
+				      SINAN_ATTR_IS("pads", 4, p1) };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 4, xd);
+	sinan_tensor_t h = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, t_const_rand(g, SINAN_TYPE_FLOAT, 4, w1, 1),
+					  t_const_rand(g, SINAN_TYPE_FLOAT, 1, cd, 2) }, 1, &pa);
+	h = sinan_graph_op(g, "Relu", 1, &h, 0, NULL);
+	h = sinan_graph_op(g, "Conv", 2, (sinan_tensor_t[]){ h, t_const_rand(g, SINAN_TYPE_FLOAT, 4, w1, 3) }, 1, &pa);
+	if (a->bn)	/* a per-channel scale the fusion leaves as Mul */
+		h = sinan_graph_op(g, "Mul", 2, (sinan_tensor_t[]){ h, t_const_rand(g, SINAN_TYPE_FLOAT, 3, sd, 4) }, 0, NULL);
+	h = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ h, x }, 0, NULL);	/* residual */
+	h = sinan_graph_op(g, "Relu", 1, &h, 0, NULL);
+	sinan_tensor_t mid = h;
+	h = sinan_graph_op(g, "MaxPool", 1, &h, 3, pool);
+	h = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ h, t_const_rand(g, SINAN_TYPE_FLOAT, 4, w2, 5),
+				       t_const_rand(g, SINAN_TYPE_FLOAT, 1, md, 6) }, 0, NULL);
+	h = sinan_graph_op(g, "Sigmoid", 1, &h, 0, NULL);
+	sinan_tensor_t gp = sinan_graph_op(g, "GlobalAveragePool", 1, &h, 0, NULL);
+	if (!gp || sinan_graph_output(g, gp, "y") || sinan_graph_output(g, mid, "mid"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+static void conv_chain_5hd(void **state)
+{
+	(void)state;
+	static const struct chain cs[] = { { 20, 33, false }, { 16, 8, true }, { 5, 40, true } };
+	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
+		t_expect_op = "sinan:To5HD";	/* the layout pass kept NC1HWC0 between the ops */
+		t_check(b_chain, &cs[i], "conv chain", 100 + i, 1e-4, 1e-4);
+		/* fp16 storage of every activation and weight through two convolutions of K = 180 on
+		 * values of magnitude ~20: errors up to a few tenths (the same without the layout) */
+		t_check_prec(b_chain, &cs[i], "conv chain fp16", 100 + i, SINAN_PRECISION_FP16, 3e-2, 0.3);
+		t_expect_op = NULL;
+	}
 }
 
 /* ---- pooling ----------------------------------------------------------------------------- */
@@ -279,6 +346,36 @@ static void softmax(void **state)
 			a.attr[0] = (struct sinan_attr)SINAN_ATTR_I("axis", axis);
 			check(&a, 1e-4, 1e-6);
 		}
+}
+
+/* ---- attention (fused, then run as two cube products and a softmax) ------------------------- */
+static sinan_graph_t b_attn(const void *p)
+{
+	(void)p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t qd[4] = { 2, 3, 17, 32 }, kd[4] = { 2, 3, 23, 32 }, vd[4] = { 2, 3, 23, 40 }, md[2] = { 17, 23 };
+	static const int64_t perm[4] = { 0, 1, 3, 2 };
+	struct sinan_attr pa = SINAN_ATTR_IS("perm", 4, perm), ax = SINAN_ATTR_I("axis", -1);
+	float sc = 0.17677669f;
+	sinan_tensor_t q = sinan_graph_input(g, "q", SINAN_TYPE_FLOAT, 4, qd);
+	sinan_tensor_t k = sinan_graph_input(g, "k", SINAN_TYPE_FLOAT, 4, kd);
+	sinan_tensor_t v = sinan_graph_input(g, "v", SINAN_TYPE_FLOAT, 4, vd);
+	sinan_tensor_t kt = sinan_graph_op(g, "Transpose", 1, &k, 1, &pa);
+	sinan_tensor_t s = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ q, kt }, 0, NULL);
+	s = sinan_graph_op(g, "Mul", 2, (sinan_tensor_t[]){ s, sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sc) },
+			   0, NULL);
+	s = sinan_graph_op(g, "Add", 2, (sinan_tensor_t[]){ s, t_const_rand(g, SINAN_TYPE_FLOAT, 2, md, 3) }, 0, NULL);
+	s = sinan_graph_op(g, "Softmax", 1, &s, 1, &ax);
+	sinan_tensor_t y = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ s, v }, 0, NULL);
+	if (!y || sinan_graph_output(g, y, "y"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+static void attention(void **state)
+{
+	(void)state;
+	t_check(b_attn, NULL, "attention", 91, 1e-4, 1e-5);
 }
 
 /* ---- data movement ----------------------------------------------------------------------- */
@@ -516,19 +613,31 @@ static void precision_int8(void **state)
 	unlink(path);
 }
 
+/* tests that set the harness's expectations reset them even when they fail */
+static int reset_expect(void **state)
+{
+	(void)state;
+	t_expect_op = NULL;
+	t_calibration = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(conv_shapes),
+		cmocka_unit_test(conv_big),
 		cmocka_unit_test(conv_runtime_weights_and_1d),
 		cmocka_unit_test(conv_transpose),
+		cmocka_unit_test_teardown(conv_chain_5hd, reset_expect),
 		cmocka_unit_test(pooling),
 		cmocka_unit_test(normalizations),
 		cmocka_unit_test(reductions),
 		cmocka_unit_test(softmax),
+		cmocka_unit_test(attention),
 		cmocka_unit_test(movement),
 		cmocka_unit_test(integer_products),
-		cmocka_unit_test(precision_int8),
+		cmocka_unit_test_teardown(precision_int8, reset_expect),
 	};
 	return cmocka_run_group_tests_name("compiler-nn", tests, t_dev_setup, t_dev_teardown);
 }

@@ -268,6 +268,32 @@ static void test_vm_bind(void **state)
 	close(fd);
 }
 
+/*
+ * Bug found by the ioctl fuzzer (make ioctl-fuzz): VM_UNBIND of an aligned
+ * VA at or above VA_END walked the VA allocator's node list forever under
+ * the context's vm_lock (drm_mm_for_each_node_in_range() past the range's
+ * end): a soft lockup from one ioctl. Now -ENOENT, at any address.
+ */
+static void test_regress_unbind_above_va_end(void **state)
+{
+	int fd = kt_open();
+	uint64_t va_end = kt_param(fd, DRM_SINAN_PARAM_VA_END);
+	uint32_t h = kt_bo_create(fd, 4096, DRM_SINAN_BO_PLACEMENT_HOST);
+	uint64_t va = kt_bind(fd, h, 0, 0);	/* a mapping, so that the list is not empty */
+	const uint64_t vas[] = { va_end, va_end + 4096, 1ULL << 40, 0xffffffff00000000ULL,
+				 UINT64_MAX - 4095, 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vas) / sizeof(vas[0]); i++) {
+		struct drm_sinan_vm_unbind u = { .va = vas[i] };
+
+		assert_int_equal(kt_ioctl(fd, DRM_IOCTL_SINAN_VM_UNBIND, &u), -ENOENT);
+	}
+	kt_unbind(fd, va);
+	kt_bo_close(fd, h);
+	close(fd);
+}
+
 static void test_queue_create_destroy(void **state)
 {
 	int fd = kt_open(), fd2 = kt_open();
@@ -569,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_bo_create),
 		cmocka_unit_test(test_bo_info),
 		cmocka_unit_test(test_vm_bind),
+		cmocka_unit_test(test_regress_unbind_above_va_end),
 		cmocka_unit_test(test_queue_create_destroy),
 		cmocka_unit_test(test_queue_status),
 		cmocka_unit_test(test_submit),

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Compiler benchmark (modeled cycles, not host time): fp16 GEMM, GEMV and
+ * the convolution layers of ResNet-50 at batch 32, compiled and run on the
+ * device ($SINAN_BACKEND, sim by default). Per case: modeled cycles of the
+ * op's kernels, cube utilization (MACs / (cycles x cores x 4096)), and the
+ * roofline bound of the device configuration: the cube, and the device-memory
+ * bandwidth shared by all cores, which the cost model gives to reads (MTE2)
+ * and writes (MTE3) each (operands read once, the result written once).
+ *
+ *   sinan-bench-compiler [--full]   --full adds 4096^3, 8192^3, 4096x11008x4096
+ *
+ * Convolutions are measured as in a network: their activations are NC1HWC0
+ * (pass_layout.c), so the op is the convolution kernel alone; the network
+ * figure weights each layer by how often ResNet-50 has it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sinan/sinan.h>
+#include <sinan/sinan_graph.h>
+#include <sinan/sinan_model.h>
+
+static sinan_device_t dev;
+static struct sinan_device_props props = { .size = sizeof(props) };
+
+struct meas {
+	uint64_t cycles, macs, bytes;
+	double util;
+};
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Compile and run @g once (inputs zero); the op with MACs (the cube's) is measured at kernel level. */
+static int measure(sinan_graph_t g, struct meas *m)
+{
+	struct sinan_model_options o = { .size = sizeof(o), .flags = SINAN_MODEL_F_KERNEL_OPS };
+	void *img = NULL;
+	size_t isz = 0;
+	sinan_model_t md = NULL;
+	int rc = 1;
+
+	memset(m, 0, sizeof(*m));
+	if (sinan_model_compile(g, dev, &o, &img, &isz) != SINAN_OK ||
+	    sinan_model_load(dev, img, isz, &md) != SINAN_OK) {
+		fprintf(stderr, "compile/load: %s\n", sinan_last_error_message());
+		sinan_free(img);
+		return 1;
+	}
+	sinan_free(img);
+	struct sinan_model_io in[4], out[4];
+	struct sinan_model_info mi = { .size = sizeof(mi) };
+	sinan_model_get_info(md, &mi);
+	for (uint32_t i = 0; i < mi.num_inputs && i < 4; i++) {
+		struct sinan_model_tensor t = { .size = sizeof(t) };
+		sinan_model_get_input(md, i, &t);
+		in[i] = (struct sinan_model_io){ NULL, calloc(1, t.bytes + 1), t.bytes };
+	}
+	for (uint32_t i = 0; i < mi.num_outputs && i < 4; i++) {
+		struct sinan_model_tensor t = { .size = sizeof(t) };
+		sinan_model_get_output(md, i, &t);
+		out[i] = (struct sinan_model_io){ NULL, calloc(1, t.bytes + 1), t.bytes };
+	}
+	if (sinan_model_run(md, mi.num_inputs, in, mi.num_outputs, out) != SINAN_OK) {
+		fprintf(stderr, "run: %s\n", sinan_last_error_message());
+		goto out;
+	}
+	struct sinan_model_op_stats s = { .size = sizeof(s) };
+	for (uint32_t i = 0; sinan_model_get_op_stats(md, i, &s) == SINAN_OK; i++)
+		if (s.macs) {
+			m->cycles += s.cycles;
+			m->macs += s.macs;
+			m->util = s.cube_utilization;
+		}
+	rc = 0;
+out:
+	for (uint32_t i = 0; i < mi.num_inputs && i < 4; i++)
+		free(in[i].data);
+	for (uint32_t i = 0; i < mi.num_outputs && i < 4; i++)
+		free(out[i].data);
+	sinan_model_destroy(md);
+	return rc;
+}
+
+static sinan_tensor_t zconst(sinan_graph_t g, int rank, const int64_t *d)
+{
+	uint64_t n = 1;
+	for (int i = 0; i < rank; i++)
+		n *= (uint64_t)d[i];
+	uint16_t *w = malloc(n * 2 + 2);
+	for (uint64_t i = 0; i < n; i++)
+		w[i] = (uint16_t)(0x2000 + i % 7);	/* small fp16 values */
+	sinan_tensor_t t = sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT16, rank, d, w);
+	free(w);
+	return t;
+}
+
+/* roofline: cube cycles vs device-memory cycles (reads and writes each at the shared bandwidth) */
+static double bound(uint64_t macs, uint64_t rd, uint64_t wr)
+{
+	double cube = (double)macs / (4096.0 * props.num_cores);
+	double mem = (double)(rd > wr ? rd : wr) / ((double)props.devmem_bw_mbps / props.clock_mhz);
+	return cube >= mem ? 1.0 : cube / mem;
+}
+
+static void gemm(int64_t M, int64_t N, int64_t K)
+{
+	sinan_graph_t g = sinan_graph_create();
+	int64_t ad[2] = { M, K }, bd[2] = { K, N };
+	sinan_tensor_t a = sinan_graph_input(g, "a", SINAN_TYPE_FLOAT16, 2, ad);
+	sinan_tensor_t y = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ a, zconst(g, 2, bd) }, 0, NULL);
+	sinan_graph_output(g, y, "y");
+	struct meas m;
+	double t0 = now();
+	if (!measure(g, &m)) {
+		uint64_t bytes = (uint64_t)(M * K + K * N) * 2, wr = (uint64_t)(M * N) * 2;
+		if (M == 1)
+			printf("gemv  %5lldx%5lldx%5lld fp16  %10llu cycles  %.3f of device-memory bandwidth  (%.1f s)\n",
+			       (long long)M, (long long)N, (long long)K, (unsigned long long)m.cycles,
+			       (double)bytes / (double)m.cycles / ((double)props.devmem_bw_mbps / props.clock_mhz),
+			       now() - t0);
+		else
+			printf("gemm  %5lldx%5lldx%5lld fp16  %10llu cycles  cube utilization %.3f  (bound %.2f; %.1f s)\n",
+			       (long long)M, (long long)N, (long long)K, (unsigned long long)m.cycles, m.util,
+			       bound(m.macs, bytes, wr), now() - t0);
+	}
+	sinan_graph_destroy(g);
+}
+
+struct layer {
+	const char *name;
+	int64_t c, hw, m, k, s;
+	int count;	/* in ResNet-50 */
+};
+
+int main(int argc, char **argv)
+{
+	bool full = argc > 1 && !strcmp(argv[1], "--full");
+	if (!getenv("SINAN_BACKEND"))
+		setenv("SINAN_BACKEND", "sim", 1);
+	if (sinan_device_open(NULL, &dev) != SINAN_OK || sinan_device_get_props(dev, &props) != SINAN_OK) {
+		fprintf(stderr, "sinan-bench-compiler: %s\n", sinan_last_error_message());
+		return 1;
+	}
+	printf("device: %u cores at %u MHz, %u MB/s device memory, L1 %u KiB, L0C %u KiB, UB %u KiB\n",
+	       props.num_cores, props.clock_mhz, props.devmem_bw_mbps, props.l1_size >> 10, props.l0c_size >> 10,
+	       props.ub_size >> 10);
+	gemm(2048, 2048, 2048);
+	if (full) {
+		gemm(4096, 4096, 4096);
+		gemm(4096, 11008, 4096);
+		gemm(8192, 8192, 8192);
+	}
+	gemm(1, 4096, 4096);
+
+	/* ResNet-50 v1.5 convolutions, batch 32 (input channels, input size, output channels, kernel, stride) */
+	static const struct layer L[] = {
+		{ "conv1 7x7/2", 3, 224, 64, 7, 2, 1 },
+		{ "l1 1x1 64>64", 64, 56, 64, 1, 1, 1 },
+		{ "l1 3x3 64", 64, 56, 64, 3, 1, 3 },
+		{ "l1 1x1 64>256", 64, 56, 256, 1, 1, 4 },
+		{ "l1 1x1 256>64", 256, 56, 64, 1, 1, 2 },
+		{ "l2 1x1 256>128", 256, 56, 128, 1, 1, 1 },
+		{ "l2 3x3 128/2", 128, 56, 128, 3, 2, 1 },
+		{ "l2 1x1 256>512/2", 256, 56, 512, 1, 2, 1 },
+		{ "l2 3x3 128", 128, 28, 128, 3, 1, 3 },
+		{ "l2 1x1 128>512", 128, 28, 512, 1, 1, 4 },
+		{ "l2 1x1 512>128", 512, 28, 128, 1, 1, 3 },
+		{ "l3 1x1 512>256", 512, 28, 256, 1, 1, 1 },
+		{ "l3 3x3 256/2", 256, 28, 256, 3, 2, 1 },
+		{ "l3 1x1 512>1024/2", 512, 28, 1024, 1, 2, 1 },
+		{ "l3 3x3 256", 256, 14, 256, 3, 1, 5 },
+		{ "l3 1x1 256>1024", 256, 14, 1024, 1, 1, 6 },
+		{ "l3 1x1 1024>256", 1024, 14, 256, 1, 1, 5 },
+		{ "l4 1x1 1024>512", 1024, 14, 512, 1, 1, 1 },
+		{ "l4 3x3 512/2", 512, 14, 512, 3, 2, 1 },
+		{ "l4 1x1 1024>2048/2", 1024, 14, 2048, 1, 2, 1 },
+		{ "l4 3x3 512", 512, 7, 512, 3, 1, 2 },
+		{ "l4 1x1 512>2048", 512, 7, 2048, 1, 1, 3 },
+		{ "l4 1x1 2048>512", 2048, 7, 512, 1, 1, 2 },
+	};
+	double ideal = 0, total = 0, tb = 0;
+	printf("ResNet-50 convolutions, batch 32, fp16, NC1HWC0 activations:\n");
+	printf("%-20s %4s %12s %8s %8s %8s\n", "layer", "n", "cycles", "cube", "bound", "of bound");
+	for (size_t i = 0; i < sizeof(L) / sizeof(L[0]); i++) {
+		const struct layer *l = &L[i];
+		sinan_graph_t g = sinan_graph_create();
+		int64_t xd[4] = { 32, l->c, l->hw, l->hw }, wd[4] = { l->m, l->c, l->k, l->k }, bd[1] = { l->m };
+		int64_t p = l->k / 2, pads[4] = { p, p, p, p }, st[2] = { l->s, l->s };
+		struct sinan_attr at[2] = { SINAN_ATTR_IS("pads", 4, pads), SINAN_ATTR_IS("strides", 2, st) };
+		sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT16, 4, xd);
+		x = sinan_graph_op(g, "Relu", 1, &x, 0, NULL);	/* (the previous layer, in NC1HWC0) */
+		sinan_tensor_t y = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, zconst(g, 4, wd), zconst(g, 1, bd) },
+						  2, at);
+		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);
+		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);	/* (the next layer) */
+		sinan_graph_output(g, y, "y");
+		struct meas m;
+		if (!measure(g, &m)) {
+			int64_t oh = (l->hw + 2 * p - l->k) / l->s + 1;
+			uint64_t rd = (uint64_t)(32 * l->c * l->hw * l->hw + l->m * l->c * l->k * l->k) * 2;
+			uint64_t wr = (uint64_t)(32 * l->m * oh * oh) * 2;
+			double b = bound(m.macs, rd, wr);
+			double id = (double)m.macs / (4096.0 * props.num_cores);
+			printf("%-20s %4d %12llu %8.3f %8.2f %8.2f\n", l->name, l->count, (unsigned long long)m.cycles, m.util, b,
+			       m.util / b);
+			ideal += id * l->count;
+			total += (double)m.cycles * l->count;
+			tb += id / b * l->count;
+		}
+		sinan_graph_destroy(g);
+	}
+	printf("all %d convolutions: cube utilization %.3f (the roofline bound of the whole set %.3f, %.2f of it)\n", 53,
+	       ideal / total, ideal / tb, tb / total);
+	sinan_device_close(dev);
+	return 0;
+}
