@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 	};
 	const char *model_dir = NULL, *enc_dir = NULL, *data_dir = "/usr/share/datasets/fashion-mnist";
 	const char *ref = NULL;
-	unsigned long images = 10000, batch = 32;
+	unsigned long images = 10000, batch = 100;
 	enum sinan_precision cnn_prec = SINAN_PRECISION_FP32;
 	bool encoder = true;
 	char *end;
