@@ -146,6 +146,7 @@ struct run {
 	uint64_t cycles;		/* modeled, first kernel to end of last */
 	uint32_t kernels;
 	int bad_points;
+	char ops[256];			/* "op cycles, ..." of the run: where the cycles went */
 };
 
 /* Compile @g for @dev, run it with input @x (@xb bytes) into @y, time it. */
@@ -188,6 +189,13 @@ static void run_graph(sinan_device_t dev, sinan_graph_t g, enum sinan_precision 
 	sinan_model_get_info(m, &mi);
 	r->cycles = rs.device_cycles;
 	r->kernels = mi.num_kernels;
+	for (uint32_t i = 0, n = 0; i < mi.num_ops && n < sizeof(r->ops); i++) {
+		struct sinan_model_op_stats os = { .size = sizeof(os) };
+
+		if (sinan_model_get_op_stats(m, i, &os) == SINAN_OK)
+			n += (size_t)snprintf(r->ops + n, sizeof(r->ops) - n, "%s%s %llu", n ? ", " : "", os.op,
+					      (unsigned long long)os.cycles);
+	}
 	r->ok = true;
 	sinan_model_destroy(m);
 }
@@ -554,6 +562,8 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 				rec_num(&rc, "roofline_bound", roofline(macs / peak, conv_bytes(cs, b) / bw * hz));
 				rec_num(&rc, "modeled_cycles", r.ok ? (double)r.cycles : NAN);
 				rec_num(&rc, "kernels", r.kernels);
+				if (r.ok)
+					rec_str(&rc, "op_cycles", r.ops);
 				rec_num(&rc, "host_s", r.ok ? r.host_s : NAN);
 				rec_num(&rc, "gmac", macs / 1e9);
 				note_failure(&rc, &r);

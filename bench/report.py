@@ -86,6 +86,8 @@ def detail(r):
     d = []
     if "modeled_cycles" in r and r["modeled_cycles"] is not None:
         d.append(f"{r['modeled_cycles']:,.0f} cycles (ideal {r['ideal_cycles']:,.0f})")
+    if r.get("op_cycles") and "," in r["op_cycles"]:
+        d.append(f"cycles by op: {r['op_cycles']}")
     if r.get("roofline_bound") is not None and r["roofline_bound"] < 0.999:
         d.append(f"memory-bound: at most {r['roofline_bound']:.2f} on this chip")
     if "sim_gflops" in r and r.get("sim_gflops") is not None:
