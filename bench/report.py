@@ -135,9 +135,9 @@ def plot(out, recs):
     conv = series(conv_ids, conv_labels)
     b2 = "\n".join(f"\"{s.replace('x', '×')}\" {by.get(f'B2.gemm.{s}.fp16', {}).get('value') or 'NaN'} "
                    f"{by.get(f'B2.gemm.{s}.fp32', {}).get('value') or 'NaN'}" for s in order)
-    common = ("set terminal pngcairo size 1000,520 font 'sans,10'\nset style data histograms\n"
+    common = ("set terminal pngcairo size 1000,600 font 'sans,10'\nset style data histograms\n"
               "set style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
-              "set boxwidth 0.9\nset xtics rotate by -30 left\nset grid ytics\nset key top left\n")
+              "set boxwidth 0.9\nset xtics rotate by -30 left\nset grid ytics\nset key below horizontal\n")
     scripts = {
         "b1-gemm.png": common + "set title 'B1: fp16 GEMM cube utilization / GEMV bandwidth fraction vs shape (M×N×K)'\n"
         "set yrange [0:1.05]\nset ylabel 'fraction of ideal'\n"
