@@ -297,6 +297,18 @@ static void shape_name(char *buf, size_t n, const struct gemm_shape *s)
 	snprintf(buf, n, "%lldx%lldx%lld", (long long)s->M, (long long)s->N, (long long)s->K);
 }
 
+/* The details every B1 record has: modeled and ideal cycles, the run's cost. */
+static void rec_run(struct rec *rc, const struct run *r, double ideal_cycles, double gmac)
+{
+	rec_num(rc, "ideal_cycles", ideal_cycles);
+	rec_num(rc, "modeled_cycles", r->ok ? (double)r->cycles : NAN);
+	rec_num(rc, "kernels", r->kernels);
+	if (r->ok)
+		rec_str(rc, "op_cycles", r->ops);
+	rec_num(rc, "host_s", r->ok ? r->host_s : NAN);
+	rec_num(rc, "gmac", gmac);
+}
+
 static void note_failure(struct rec *rc, const struct run *r)
 {
 	if (!r->ok)
@@ -487,19 +499,15 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 				if (good16)
 					rc.value = bytes / ((double)r16.cycles / hz) / bw;
 				rec_num(&rc, "bytes", bytes);
-				rec_num(&rc, "ideal_cycles", bytes / bw * hz);
+				rec_run(&rc, &r16, bytes / bw * hz, macs / 1e9);
 			} else {
 				double bytes = 2.0 * ((double)s->M * s->K + (double)s->K * s->N + (double)s->M * s->N);
 
 				if (good16)
 					rc.value = macs / peak / (double)r16.cycles;
-				rec_num(&rc, "ideal_cycles", macs / peak);
 				rec_num(&rc, "roofline_bound", roofline(macs / peak, bytes / bw * hz));
+				rec_run(&rc, &r16, macs / peak, macs / 1e9);
 			}
-			rec_num(&rc, "modeled_cycles", r16.ok ? (double)r16.cycles : NAN);
-			rec_num(&rc, "kernels", r16.kernels);
-			rec_num(&rc, "host_s", r16.ok ? r16.host_s : NAN);
-			rec_num(&rc, "gmac", macs / 1e9);
 			note_failure(&rc, &r16);
 			emit(&rc);
 		}
@@ -558,14 +566,8 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 					say("  %s", r.err);
 				if (r.ok && !r.bad_points)
 					rc.value = macs / peak / (double)r.cycles;
-				rec_num(&rc, "ideal_cycles", macs / peak);
 				rec_num(&rc, "roofline_bound", roofline(macs / peak, conv_bytes(cs, b) / bw * hz));
-				rec_num(&rc, "modeled_cycles", r.ok ? (double)r.cycles : NAN);
-				rec_num(&rc, "kernels", r.kernels);
-				if (r.ok)
-					rec_str(&rc, "op_cycles", r.ops);
-				rec_num(&rc, "host_s", r.ok ? r.host_s : NAN);
-				rec_num(&rc, "gmac", macs / 1e9);
+				rec_run(&rc, &r, macs / peak, macs / 1e9);
 				note_failure(&rc, &r);
 				emit(&rc);
 			}

@@ -81,6 +81,16 @@ def fmt(v, unit="ratio"):
     return f"{v:.3g}" if abs(v) < 10 else f"{v:.1f}"
 
 
+def cells(r):
+    """(value, target, met) cells of a table row."""
+    m = met(r)
+    unit = r.get("unit", "ratio")
+    tgt = r.get("target")
+    tgt_s = "—" if tgt is None else ("≥ " if r.get("better", "higher") == "higher" else "≤ ") + fmt(tgt, unit)
+    val = fmt(r.get("value"), unit) + ("" if unit == "ratio" or r.get("value") is None else " " + unit)
+    return val, tgt_s, "yes" if m else "no" if m is not None else "—"
+
+
 def detail(r):
     """A short human summary of a record's measured details."""
     d = []
@@ -181,13 +191,8 @@ def summary(recs, commits, when):
     def row(part, what, r, extra=""):
         if r is None:
             return
-        m = met(r)
-        unit = r.get("unit", "ratio")
-        tgt = r.get("target")
-        tgt_s = "—" if tgt is None else ("≥ " if r.get("better", "higher") == "higher" else "≤ ") + fmt(tgt, unit)
-        val = fmt(r.get("value"), unit) + ("" if unit == "ratio" or r.get("value") is None else " " + unit)
-        rows.append(f"| {part} | {what} | {val} | {tgt_s} | {'yes' if m else 'no' if m is not None else '—'}"
-                    f"{' ' + extra if extra else ''} |")
+        val, tgt_s, m = cells(r)
+        rows.append(f"| {part} | {what} | {val} | {tgt_s} | {m}{' ' + extra if extra else ''} |")
 
     for s in ["2048x2048x2048", "4096x4096x4096", "8192x8192x8192", "4096x11008x4096"]:
         row("B1", f"GEMM {s.replace('x', '×')} fp16, cube utilization", by.get(f"B1.gemm.{s}.fp16"))
@@ -282,13 +287,9 @@ def main():
         for r in recs:
             if not r["id"].startswith(key + "."):
                 continue
-            m = met(r)
-            unit = r.get("unit", "ratio")
-            tgt = r.get("target")
-            tgt_s = "—" if tgt is None else ("≥ " if r.get("better", "higher") == "higher" else "≤ ") + fmt(tgt, unit)
-            md.append(f"| `{r['id'][len(key) + 1:]}` | {fmt(r.get('value'), unit)}{'' if unit == 'ratio' else ' ' + unit} "
-                      f"| {tgt_s} | {'yes' if m else 'no' if m is not None else '—'} | {detail(r)} |")
-            if m is False or (tgt is not None and r.get("value") is None):
+            val, tgt_s, m = cells(r)
+            md.append(f"| `{r['id'][len(key) + 1:]}` | {val} | {tgt_s} | {m} | {detail(r)} |")
+            if met(r) is False or (r.get("target") is not None and r.get("value") is None):
                 gaps.append(r)
         md.append("")
     md += ["## Gaps", ""]
