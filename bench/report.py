@@ -44,7 +44,9 @@ SECTIONS = [
     ("B1", "Compiler quality (modeled on the default chip, sim backend)",
      "Cube utilization = ideal cube cycles / modeled cycles (GEMM, conv); GEMV: achieved fraction of the "
      "modeled device-memory bandwidth. Ideal figures come from the device's properties (cores x cube "
-     "MACs per cycle, bandwidth, clock). Weights are constants, as in inference."),
+     "MACs per cycle, bandwidth, clock). Weights are constants, as in inference. For comparison, cuBLAS "
+     "on an H100 reaches 0.69 at 2048^3, 0.78 at 4096^3, 0.75 at 4096x11008x4096 and 0.77 of its memory "
+     "bandwidth at GEMV 1x11008x4096 (published figures, not measured here)."),
     ("B2", "Emulator speed (host)",
      "Simulator flop rate / OpenBLAS sgemm flop rate on the same shape, one thread each, same process."),
     ("B3", "Submission path (emulated machine, drm backend)",
