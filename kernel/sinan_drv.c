@@ -485,11 +485,27 @@ static const struct pci_device_id sinan_pci_ids[] = {
 };
 MODULE_DEVICE_TABLE(pci, sinan_pci_ids);
 
+static void sinan_reset_prepare(struct pci_dev *pdev)
+{
+	sinan_pci_reset_prepare(pci_get_drvdata(pdev));
+}
+
+static void sinan_reset_done(struct pci_dev *pdev)
+{
+	sinan_pci_reset_done(pci_get_drvdata(pdev));
+}
+
+static const struct pci_error_handlers sinan_err_handlers = {
+	.reset_prepare = sinan_reset_prepare,
+	.reset_done = sinan_reset_done,
+};
+
 static struct pci_driver sinan_pci_driver = {
 	.name = DRIVER_NAME,
 	.id_table = sinan_pci_ids,
 	.probe = sinan_probe,
 	.remove = sinan_remove,
+	.err_handler = &sinan_err_handlers,
 	.dev_groups = sinan_dev_groups,
 };
 module_pci_driver(sinan_pci_driver);

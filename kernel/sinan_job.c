@@ -115,8 +115,12 @@ static void sinan_queue_process_locked(struct sinan_queue *q)
 		q->cq_rptr += SINAN_CQE_SIZE;
 		atomic64_add(busy, &q->busy_cycles);
 		atomic64_add(busy, &sdev->busy_cycles);
-		/* An error record names the failing job; recovery handles it. */
-		if (!(flags & SINAN_CQE_F_ERROR))
+		/*
+		 * An error record names the failing job; recovery handles it.
+		 * The completion ring is writable by the context's own jobs:
+		 * a record never completes a job that was not submitted.
+		 */
+		if (!(flags & SINAN_CQE_F_ERROR) && seq <= READ_ONCE(q->last_seq))
 			done = max(done, seq);
 	}
 	done = max(done, sinan_qrd64(sdev, q->hwq, DONE_SEQ));
@@ -535,18 +539,29 @@ static int sinan_device_reinit(struct sinan_device *sdev)
 	return 0;
 }
 
+/* Bring the device back, or disable it for good if it won't come back. */
+static int sinan_device_reinit_or_kill(struct sinan_device *sdev)
+{
+	int ret = sinan_device_reinit(sdev);
+
+	if (ret) {
+		sinan_err(sdev, "device reset failed (%d): the device is disabled until the driver is rebound\n",
+			  ret);
+		WRITE_ONCE(sdev->dead, true);
+	}
+	return ret;
+}
+
 /*
- * Full device reset, on the reset workqueue. @bad is the job whose timeout
- * led here (put back in its scheduler's pending list), not guilty: a dead
- * firmware is nobody's fault. Returns 0 when the device works again.
+ * First half of a full device reset: stop every scheduler (with @bad, if
+ * any, put back in its pending list), keep what completed, and take the
+ * hardware queues offline. Returns with reset_lock and queue_lock held.
  */
-static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, const char *why)
+static void sinan_reset_begin(struct sinan_device *sdev, struct sinan_job *bad)
 {
 	struct sinan_queue *q;
 	unsigned long flags;
-	int ret = -ENODEV;
 	u32 i;
-	int idx;
 
 	down_write(&sdev->reset_lock);
 	atomic_set(&sdev->reset_pending, 0);
@@ -556,25 +571,27 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 		if (q)
 			drm_sched_stop(&q->sched, bad && bad->q == q ? &bad->base : NULL);
 	}
-	if (!sdev->dead && drm_dev_enter(&sdev->drm, &idx)) {
-		sinan_err(sdev, "resetting the device: %s\n", why);
-		/* Keep what completed before the reset. */
-		spin_lock_irqsave(&sdev->fence_lock, flags);
-		for (i = 0; i < sdev->hw.num_queues; i++) {
-			if (sdev->hwq[i]) {
-				sinan_queue_process_locked(sdev->hwq[i]);
-				sdev->hwq[i]->hw_live = false;
-			}
+	/* Keep what completed before the reset. */
+	spin_lock_irqsave(&sdev->fence_lock, flags);
+	for (i = 0; i < sdev->hw.num_queues; i++) {
+		if (sdev->hwq[i]) {
+			sinan_queue_process_locked(sdev->hwq[i]);
+			sdev->hwq[i]->hw_live = false;
 		}
-		spin_unlock_irqrestore(&sdev->fence_lock, flags);
-		ret = sinan_device_reinit(sdev);
-		if (ret) {
-			sinan_err(sdev, "device reset failed (%d): the device is disabled until the driver is rebound\n",
-				  ret);
-			WRITE_ONCE(sdev->dead, true);
-		}
-		drm_dev_exit(idx);
 	}
+	spin_unlock_irqrestore(&sdev->fence_lock, flags);
+}
+
+/*
+ * Second half: @ret says whether the device works again. Restart the
+ * queues (innocent jobs run again), or fail everything if it does not.
+ * Drops the locks sinan_reset_begin() took.
+ */
+static int sinan_reset_end(struct sinan_device *sdev, int ret)
+{
+	struct sinan_queue *q;
+	u32 i;
+
 	for (i = 0; i < sdev->hw.num_queues; i++) {
 		q = sdev->hwq[i];
 		if (!q)
@@ -599,6 +616,53 @@ static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, 
 			   atomic_read(&sdev->reset_count));
 	sinan_reset_uevent(sdev, "device", U32_MAX, ret);
 	return ret;
+}
+
+/*
+ * Full device reset, on the reset workqueue. @bad is the job whose timeout
+ * led here (put back in its scheduler's pending list), not guilty: a dead
+ * firmware is nobody's fault. Returns 0 when the device works again.
+ */
+static int sinan_device_reset(struct sinan_device *sdev, struct sinan_job *bad, const char *why)
+{
+	int ret = -ENODEV;
+	int idx;
+
+	sinan_reset_begin(sdev, bad);
+	if (!sdev->dead && drm_dev_enter(&sdev->drm, &idx)) {
+		sinan_err(sdev, "resetting the device: %s\n", why);
+		ret = sinan_device_reinit_or_kill(sdev);
+		drm_dev_exit(idx);
+	}
+	return sinan_reset_end(sdev, ret);
+}
+
+/*
+ * A reset of the PCI function from outside the driver (FLR through
+ * /sys/bus/pci/devices/.../reset, VFIO, error recovery): the device loses
+ * its state, so the driver takes it down before and brings it back after,
+ * as in a device reset.
+ */
+void sinan_pci_reset_prepare(struct sinan_device *sdev)
+{
+	sinan_fw_hb_stop(sdev);
+	sinan_reset_begin(sdev, NULL);
+	if (!sdev->dead)
+		sinan_irq_disable(sdev);
+}
+
+void sinan_pci_reset_done(struct sinan_device *sdev)
+{
+	int ret = -ENODEV;
+	int idx;
+
+	if (!sdev->dead && drm_dev_enter(&sdev->drm, &idx)) {
+		sinan_info(sdev, "PCI function reset: restarting the device\n");
+		ret = sinan_device_reinit_or_kill(sdev);
+		drm_dev_exit(idx);
+	}
+	if (!sinan_reset_end(sdev, ret))
+		sinan_fw_hb_start(sdev);
 }
 
 void sinan_device_reset_work(struct work_struct *work)
@@ -706,8 +770,19 @@ static int sinan_queue_hw_init(struct sinan_queue *q)
 	}
 	q->hwq = i;
 	q->ring_va = SINAN_VA_KERNEL_START + (u64)i * SINAN_VA_QUEUE_SLOT;
-	ret = sinan_mmu_map_devmem(q->ctx, q->ring_va, q->ring_pa,
-				   SINAN_RING_SIZE + SINAN_CQ_SIZE, true);
+	/*
+	 * The ring is read-only to the device: the context's own jobs could
+	 * otherwise write packets into it (found by the isolation test). The
+	 * completion ring must stay writable: the queue writes it in the
+	 * context's address space.
+	 */
+	ret = sinan_mmu_map_devmem(q->ctx, q->ring_va, q->ring_pa, SINAN_RING_SIZE, false);
+	if (!ret) {
+		ret = sinan_mmu_map_devmem(q->ctx, q->ring_va + SINAN_RING_SIZE,
+					   q->ring_pa + SINAN_RING_SIZE, SINAN_CQ_SIZE, true);
+		if (ret)
+			sinan_mmu_unmap(q->ctx, q->ring_va, SINAN_RING_SIZE);
+	}
 	if (ret)
 		goto out_unlock;
 	ret = sinan_queue_hw_start(q);
@@ -1053,11 +1128,16 @@ int sinan_submit_ioctl(struct drm_device *dev, void *data, struct drm_file *file
 		goto out_unlock;
 	}
 	if (args->bo_count) {
+		/*
+		 * On failure the objects found before the bad handle are
+		 * referenced too (the array is zeroed): count them all.
+		 */
 		ret = drm_gem_objects_lookup(file, u64_to_user_ptr(args->bo_handles),
 					     args->bo_count, &job->bos);
+		if (job->bos)
+			job->bo_count = args->bo_count;
 		if (ret)
 			goto err_cleanup;
-		job->bo_count = args->bo_count;
 	}
 	ret = sinan_job_add_in_syncs(job, file, args);
 	if (ret)
@@ -1085,7 +1165,8 @@ err_cleanup:
 	sinan_out_syncs_free(out, args->out_sync_count);
 	drm_sched_job_cleanup(&job->base);
 	while (job->bo_count--)
-		drm_gem_object_put(job->bos[job->bo_count]);
+		if (job->bos[job->bo_count])
+			drm_gem_object_put(job->bos[job->bo_count]);
 	kvfree(job->bos);
 	kfree(job);
 out_unlock:

@@ -154,6 +154,8 @@ void sinan_queues_check_errors(struct sinan_device *sdev);
 int sinan_recovery_init(struct sinan_device *sdev);
 void sinan_device_reset_work(struct work_struct *work);
 void sinan_device_kill(struct sinan_device *sdev);
+void sinan_pci_reset_prepare(struct sinan_device *sdev);
+void sinan_pci_reset_done(struct sinan_device *sdev);
 
 void sinan_queues_show(struct sinan_device *sdev, struct seq_file *m);
 

@@ -2,7 +2,8 @@
 # Fuzzers (libFuzzer, clang, with ASan + UBSan). Guest-controlled input to
 # the device model (fuzz_emu); the areas add theirs: FUZZERS += <name>,
 # FUZZ_SRCS_<name> := sources, FUZZ_LDLIBS_<name> := libraries (e.g. the
-# ONNX importer and the ELF model loader).
+# ONNX importer and the ELF model loader); FUZZ_SMOKE_RUNS_<name> sets its
+# deterministic smoke work in make check (executions from the seeds).
 #
 #   make fuzz [FUZZ_TIME=600]   run every fuzzer for FUZZ_TIME seconds each
 #   make check-fuzz             bounded smoke run (part of make check)
@@ -15,7 +16,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 	-Iinclude -Iemu/core -Ilib -D_GNU_SOURCE -pthread -Wall -Wextra -Werror \
 	-Wno-missing-field-initializers
 FUZZ_TIME ?= 600
-FUZZ_SMOKE_TIME ?= 20
+
 FUZZERS += emu
 FUZZ_SRCS_emu := tests/fuzz/fuzz_emu.c $(sort $(wildcard emu/core/*.c))
 FUZZ_LDLIBS_emu := -lm
@@ -33,6 +34,9 @@ $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	$(Q)for b in $(FUZZ_BINS); do $(TOP)/scripts/run-fuzz.sh $$b $(FUZZ_TIME); done
+# make check: a fixed amount of deterministic work per fuzzer (about 10-20 s
+# each here), FUZZ_SMOKE_RUNS_<name> executions from the committed seeds.
+FUZZ_SMOKE_RUNS ?= 4000
 check-fuzz: fuzz-build
-	$(Q)for b in $(FUZZ_BINS); do \
-		$(RUN_TEST) fuzz-$$(basename $$b) $(TOP)/scripts/run-fuzz.sh $$b $(FUZZ_SMOKE_TIME); done
+	$(Q)$(foreach f,$(FUZZERS),$(RUN_TEST) fuzz-fuzz_$(f) $(TOP)/scripts/run-fuzz.sh \
+		$(FUZZ_DIR)/fuzz_$(f) --smoke $(or $(FUZZ_SMOKE_RUNS_$(f)),$(FUZZ_SMOKE_RUNS));)

@@ -67,3 +67,24 @@ check-valgrind: user
 check-valgrind-full: user
 	$(Q)for t in $$($(USERBUILD) O=$(USER_O) print-HOST_TESTS); do \
 		SINAN_BACKEND=sim $(RUN_TEST) valgrind-$$(basename $$t) $(VALGRIND) $$t; done
+
+# ONNX conformance (mk/conformance.mk): every supported case on the simulator,
+# and the pytorch-converted and pytorch-operator sets through the driver in
+# the emulated machine (the test data shared over 9p), on both kernels.
+CONF_DATA := /usr/share/libonnx-testdata/data
+.PHONY: check-conformance-guest
+CHECK_SUITES += conformance check-conformance-guest
+check-conformance-guest: user modules firmware $(VM_DEPS)
+	$(Q)for k in $(GUEST_KERNELS); do \
+		$(RUN_TEST) guest-$$k-conformance $(SINAN_VM) --kernel $$k --timeout 900 --share $(CONF_DATA) \
+			--bin $(CONFORMANCE_BIN) -- $(CONFORMANCE_BIN) --backend drm \
+			--data $(CONF_DATA)/pytorch-converted --data $(CONF_DATA)/pytorch-operator; \
+	done
+
+# The emulated machine itself: both kernels boot, the command's output and
+# exit status come back, the NPU has its documented identity and BARs.
+.PHONY: check-vm
+CHECK_SUITES += check-vm
+check-vm: modules firmware $(VM_DEPS)
+	$(Q)$(RUN_TEST) vm-6.1 $(TOP)/tests/vm/check-vm.sh "$(SINAN_VM)" 6.1 $(K61)
+	$(Q)$(RUN_TEST) vm-6.12 $(TOP)/tests/vm/check-vm.sh "$(SINAN_VM)" 6.12 $(K612)

@@ -253,8 +253,11 @@ static void sinan_npu_realize(PCIDevice *pdev, Error **errp)
     }
 
     pci_config_set_interrupt_pin(pdev->config, 1);
-    if (pci_is_express(pdev) && pci_bus_is_express(pci_get_bus(pdev))) {
-        pcie_endpoint_cap_init(pdev, 0x80);
+    if (pci_is_express(pdev)) {
+        if (pcie_endpoint_cap_init(pdev, 0x80) < 0) {
+            error_setg(errp, "sinan-npu: cannot add the PCI Express capability");
+            return;
+        }
         pcie_cap_flr_init(pdev);
     }
 
@@ -291,6 +294,25 @@ err_emu:
 err_timer:
     timer_free(s->timer);
     s->timer = NULL;
+}
+
+/*
+ * A hybrid (PCI and PCIe) device manages QEMU_PCI_CAP_EXPRESS itself: on a
+ * PCI Express bus it is an endpoint (PCIe capability with FLR, 4 KiB config
+ * space), on a conventional bus a plain PCI function. This must be decided
+ * before the PCI core sizes the config space, hence a DeviceClass realize.
+ */
+static DeviceRealize sinan_npu_parent_dc_realize;
+
+static void sinan_npu_dc_realize(DeviceState *qdev, Error **errp)
+{
+    PCIDevice *pdev = PCI_DEVICE(qdev);
+    PCIBus *bus = PCI_BUS(qdev_get_parent_bus(qdev));
+
+    if (bus && pci_bus_is_express(bus)) {
+        pdev->cap_present |= QEMU_PCI_CAP_EXPRESS;
+    }
+    sinan_npu_parent_dc_realize(qdev, errp);
 }
 
 static void sinan_npu_exit(PCIDevice *pdev)
@@ -407,6 +429,7 @@ static void sinan_npu_class_init(ObjectClass *klass, void *data)
 #else
     dc->reset = sinan_npu_reset;
 #endif
+    device_class_set_parent_realize(dc, sinan_npu_dc_realize, &sinan_npu_parent_dc_realize);
     object_class_property_add_str(klass, "inject", sinan_npu_get_inject, sinan_npu_set_inject);
     object_class_property_set_description(klass, "inject",
         "Inject a fault: KIND[:QUEUE], KIND = hang, dma, ecc, fw-crash, illegal, mmu");

@@ -157,6 +157,9 @@ int cc_conv_supported(struct cc_graph *g, struct cc_node *n, int precision)
 	(void)precision;
 	if (geometry(g, n, &p))
 		return -g->err_code;
+	/* Tiling divides by these (the ONNX fuzzer's find). */
+	if (p.OH * p.OW <= 0 || p.Mg <= 0 || p.K <= 0)
+		return NERR(g, n, ENOTSUP, "empty convolution (a dimension of size 0)");
 	if (!strcmp(n->domain, "sinan") && !epi_ok(n))
 		return NERR(g, n, ENOTSUP, "epilogue activation '%s' not supported", cc_attr_s(n, "activation", ""));
 	if (!n->in[1]->data && p.G * p.C1 * p.KH * p.KW * CC_DIV_UP(p.Mg, 256) > 2048)

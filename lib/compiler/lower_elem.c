@@ -576,6 +576,10 @@ static int build(struct ex *e)
 			return -1;
 		e->reshape = copy;
 	} else if (!strcmp(op, "Clip")) {
+		/* The bounds become immediates: they must be constants. */
+		for (int i = 1; i < n->nin && i < 3; i++)
+			if (n->in[i] && !n->in[i]->data)
+				return fail(e, "Clip bound '%s' is not a constant", n->in[i]->name);
 		if (add_operand(e, n->in[0], -1) < 0)
 			return -1;
 	} else if (!strcmp(op, "QuantizeLinear") || !strcmp(op, "DequantizeLinear")) {

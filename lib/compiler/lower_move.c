@@ -166,6 +166,8 @@ int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct 
 		int r = v->rank;
 		int64_t cols = v->d[r - 1];
 		uint64_t pitch = (uint64_t)CC_ALIGN(cols * es, 32);
+		if (!pitch)	/* empty: nothing to move (and no division by it) */
+			continue;
 		if (pitch > half) {
 			c->rc = NERR(c->g, n, ENOTSUP, "rows of %lld elements do not fit the unified buffer",
 				     (long long)cols);
@@ -212,6 +214,8 @@ int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double va
 	int dt = cc_hw_dtype(y->dtype), es = esz(dt);
 	uint64_t total = cc_dev_bytes(y);
 	uint64_t chunk = CC_MIN((uint64_t)(c->tgt->ub / 2) & ~31ULL, CC_ALIGN(total, 32));
+	if (!total)	/* an empty tensor: nothing to fill (chunk 0 divided below) */
+		return 0;
 	int rc = cg_begin(c, n->op, "fill");
 	if (rc)
 		return rc;

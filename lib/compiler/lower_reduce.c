@@ -287,6 +287,9 @@ int cc_reduce_supported(struct cc_graph *g, struct cc_node *n, int precision, co
 		return NERR(g, n, ENOTSUP, "normalization over non-trailing axes is not supported");
 	if (r.kind == RK_REDUCE && r.op == RO_LSE && r.I > 1)
 		return NERR(g, n, ENOTSUP, "ReduceLogSumExp over a non-trailing axis is not supported on the device");
+	/* Regression (fuzz_onnx, division by zero in emit_cols): an empty axis. */
+	if (r.R <= 0 || r.I <= 0)
+		return NERR(g, n, ENOTSUP, "reduction or normalization over an empty axis is not supported on the device");
 	if (!plan(&r, t->ub))
 		return NERR(g, n, ENOTSUP, "rows of %lld elements do not fit the unified buffer", (long long)r.R);
 	return 0;
@@ -671,6 +674,8 @@ static int lower_reduce(struct cg *c, struct cc_node *n)
 	r.n = n;
 	if (analyze(c->g, &r))
 		return NERR(c->g, n, ENOTSUP, "%s", r.why);
+	if (r.R <= 0 || r.I <= 0)
+		return NERR(c->g, n, ENOTSUP, "reduction or normalization over an empty axis is not supported on the device");
 	if (!plan(&r, c->tgt->ub))
 		return NERR(c->g, n, ENOTSUP, "rows do not fit the unified buffer");
 	bool cols = r.I > 1;

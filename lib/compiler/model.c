@@ -602,7 +602,9 @@ static sinan_status parse(const void *image, size_t bytes, struct parsed *p)
 		const uint8_t *d = b + sh[i].sh_offset;
 		if (!strcmp(nm, ".note.sinan")) {
 			const Elf64_Nhdr *nh = (const Elf64_Nhdr *)d;
-			if (sh[i].sh_size < sizeof(*nh) + 8 + sizeof(struct sinan_model_note) ||
+			/* Aligned before its fields are read (the fuzzer's find). */
+			if ((sh[i].sh_offset % 4) ||
+			    sh[i].sh_size < sizeof(*nh) + 8 + sizeof(struct sinan_model_note) ||
 			    nh->n_type != SINAN_NOTE_MODEL || nh->n_namesz != sizeof(SINAN_NOTE_NAME) ||
 			    nh->n_descsz < sizeof(struct sinan_model_note) ||
 			    memcmp(d + sizeof(*nh), SINAN_NOTE_NAME, sizeof(SINAN_NOTE_NAME)) || (sh[i].sh_offset % 4))

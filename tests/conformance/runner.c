@@ -5,11 +5,13 @@
  * and compares with the expected outputs using ONNX's tolerances
  * (|got - want| <= atol + rtol * |want|, rtol 1e-3, atol 1e-7, NaN == NaN).
  *
- *   sinan-conformance [--reference] [--data DIR]... [--filter SUBSTR]
- *                     [--report-md FILE] [--report-json FILE] [-v]
+ *   sinan-conformance [--reference] [--backend sim|drm] [--data DIR]...
+ *                     [--filter SUBSTR] [--report-md FILE] [--report-json FILE] [-v]
  *
  * Default mode runs every case whose operators the device supports on the
- * device (simulator backend) in fp32 and counts the others as "unsupported",
+ * device (simulator backend, or the driver with --backend drm, as make
+ * check does for a subset in the emulated machine) in fp32 and counts the
+ * others as "unsupported",
  * with the reason. --reference runs the plain-C reference executor instead:
  * that validates the frontend and the references the device tests compare
  * against; its results are never counted as device passes.
@@ -351,6 +353,7 @@ int main(int argc, char **argv)
 	};
 	struct caseres *res = NULL;
 	int nres = 0, cap = 0, cnt[3] = { 0 };
+	const char *backend = "sim";
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--reference"))
@@ -359,6 +362,8 @@ int main(int argc, char **argv)
 			verbose = true;
 		else if (!strcmp(argv[i], "--data") && i + 1 < argc && ndirs < 16)
 			dirs[ndirs++] = argv[++i];
+		else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
+			backend = argv[++i];
 		else if (!strcmp(argv[i], "--filter") && i + 1 < argc)
 			filter = argv[++i];
 		else if (!strcmp(argv[i], "--report-md") && i + 1 < argc)
@@ -366,7 +371,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--report-json") && i + 1 < argc)
 			js = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--reference] [--data DIR]... [--filter S] "
+			fprintf(stderr, "usage: %s [--reference] [--backend sim|drm] [--data DIR]... [--filter S] "
 				"[--report-md F] [--report-json F] [-v]\n", argv[0]);
 			return 2;
 		}
@@ -375,9 +380,10 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < CC_ARRAY_SIZE(defdirs); i++)
 			dirs[ndirs++] = defdirs[i];
 	if (!reference) {
-		struct sinan_open_options oo = { .size = sizeof(oo), .backend = "sim", .index = SINAN_NONE32 };
+		struct sinan_open_options oo = { .size = sizeof(oo), .backend = backend, .index = SINAN_NONE32 };
 		if (sinan_device_open(&oo, &dev) != SINAN_OK) {
-			fprintf(stderr, "conformance: cannot open the sim device: %s\n", sinan_last_error_message());
+			fprintf(stderr, "conformance: cannot open the %s device: %s\n", backend,
+				sinan_last_error_message());
 			return 1;
 		}
 	}
@@ -423,8 +429,9 @@ int main(int argc, char **argv)
 	if (md) {
 		FILE *f = fopen(md, "w");
 		if (f) {
-			fprintf(f, "# ONNX %s (%s)\n\n%d passed, %d failed, %d unsupported\n\n",
-				reference ? "reference-executor check" : "conformance on the device (sim, fp32)",
+			fprintf(f, "# ONNX %s%s%s (%s)\n\n%d passed, %d failed, %d unsupported\n\n",
+				reference ? "reference-executor check" : "conformance on the device (",
+				reference ? "" : backend, reference ? "" : ", fp32)",
 				"libonnx-testdata 1.12", cnt[R_PASS], cnt[R_FAIL], cnt[R_UNSUP]);
 			fprintf(f, "| case | result | ms | detail |\n|---|---|---|---|\n");
 			for (int i = 0; i < nres; i++) {

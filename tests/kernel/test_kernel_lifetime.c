@@ -450,6 +450,47 @@ static void test_dead_device_rebind(void **state)
  * the driver never warned (a warning is a driver bug: a register write
  * the device refused, a completion ring overrun, ...).
  */
+/*
+ * A reset of the PCI function from outside the driver (FLR through sysfs,
+ * as VFIO or an admin would do it) wipes the device; the driver takes it
+ * down and brings it back (pci_error_handlers reset_prepare/reset_done):
+ * device memory, open files, queues and mappings made before keep working.
+ */
+static void test_function_level_reset(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	uint64_t resets = kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT);
+	struct kt_buf dev, host;
+	struct kt_cmd cmd;
+	char path[128];
+
+	(void)state;
+	kt_buf_new(fd, &dev, 65536, DRM_SINAN_BO_PLACEMENT_DEVICE);
+	kt_buf_new(fd, &host, 65536, DRM_SINAN_BO_PLACEMENT_HOST);
+	kt_pattern(host.map, 65536, 7);
+	kt_cmd_new(fd, &cmd, 4096);
+	kt_cmd_copy(&cmd, dev.va, host.va, 65536);
+	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), 20000), 0);
+	memset(host.map, 0, 65536);
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", sinan_bdf());
+	assert_int_equal(kt_write_file(path, "1"), 0);
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_RESET_COUNT), resets + 1);
+
+	/* The device memory survived; the old queue, buffers and VAs work. */
+	kt_cmd_reset(&cmd);
+	kt_cmd_copy(&cmd, host.va, dev.va, 65536);
+	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), 20000), 0);
+	assert_true(kt_pattern_check(host.map, 65536, 7));
+	kt_device_works(fd);
+	kt_cmd_free(fd, &cmd);
+	kt_buf_free(fd, &host);
+	kt_buf_free(fd, &dev);
+	kt_queue_destroy(fd, q);
+	close(fd);
+}
+
 static void test_dmesg_clean(void **state)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -469,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_unload_with_open_file),
 		cmocka_unit_test(test_load_unload_loop),
 		cmocka_unit_test(test_remove_with_open_files),
+		cmocka_unit_test(test_function_level_reset),
 		cmocka_unit_test(test_dmesg_clean),
 	};
 

@@ -294,6 +294,67 @@ static void test_regress_unbind_above_va_end(void **state)
 	close(fd);
 }
 
+/*
+ * Bug found by the ioctl fuzzer: a submit whose bo_handles held a valid
+ * handle followed by an unknown one failed with -ENOENT but kept the
+ * reference drm_gem_objects_lookup() had taken on the valid BO: the BO (and
+ * its device memory) was never freed, even after the file was closed.
+ */
+static void test_regress_submit_bo_lookup_leak(void **state)
+{
+	int fd = kt_open();
+	uint64_t used = kt_param(fd, DRM_SINAN_PARAM_DEVMEM_USED);
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	uint32_t h = kt_bo_create(fd, 1 << 20, DRM_SINAN_BO_PLACEMENT_DEVICE);
+	uint32_t handles[3] = { h, h, 0xdead };
+	struct kt_cmd cmd;
+	struct drm_sinan_submit s;
+
+	(void)state;
+	kt_cmd_new(fd, &cmd, 4096);
+	kt_cmd_nop(&cmd);
+	s = (struct drm_sinan_submit){ .queue_id = q, .cmdbuf_va = cmd.buf.va, .cmdbuf_size = 64,
+				       .bo_count = 3, .bo_handles = (uintptr_t)handles };
+	assert_int_equal(kt_try_submit(fd, &s), -ENOENT);
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_DEVMEM_USED), used + (1 << 20));
+	kt_bo_close(fd, h);
+	/* The BO is gone with its handle: nothing else holds it. */
+	assert_int_equal(kt_param(fd, DRM_SINAN_PARAM_DEVMEM_USED), used);
+	kt_cmd_free(fd, &cmd);
+	kt_queue_destroy(fd, q);
+	close(fd);
+}
+
+/*
+ * Found by the isolation test (make isolation): a queue's ring was mapped
+ * writable in its context, so the context's own jobs could write packets
+ * into the ring the driver feeds. The ring is read-only to the device now
+ * (the completion ring after it must stay writable).
+ */
+static void test_regress_ring_writable(void **state)
+{
+	int fd = kt_open();
+	uint32_t q = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	uint32_t attacker = kt_queue_create(fd, DRM_SINAN_ENGINE_COMPUTE, 0);
+	int hwq = kt_hwq_of(fd, q);
+	uint64_t ring = kt_param(fd, DRM_SINAN_PARAM_VA_END) + (uint64_t)hwq * (1 << 20);
+	struct kt_cmd cmd;
+
+	(void)state;
+	assert_true(hwq >= 0);
+	kt_cmd_new(fd, &cmd, 4096);
+	kt_cmd_fill(&cmd, ring, 0, 4096);
+	assert_int_equal(kt_wait(fd, attacker, kt_submit(fd, attacker, &cmd), 20000), -EFAULT);
+	assert_int_equal(kt_queue_status(fd, attacker).error, DRM_SINAN_QUEUE_ERR_MMU_FAULT);
+	assert_int_equal(kt_queue_status(fd, attacker).fault_addr, ring);
+	/* The queue whose ring it is still works. */
+	kt_cmd_reset(&cmd);
+	kt_cmd_nop(&cmd);
+	assert_int_equal(kt_wait(fd, q, kt_submit(fd, q, &cmd), 20000), 0);
+	kt_cmd_free(fd, &cmd);
+	close(fd);
+}
+
 static void test_queue_create_destroy(void **state)
 {
 	int fd = kt_open(), fd2 = kt_open();
@@ -596,6 +657,8 @@ int main(void)
 		cmocka_unit_test(test_bo_info),
 		cmocka_unit_test(test_vm_bind),
 		cmocka_unit_test(test_regress_unbind_above_va_end),
+		cmocka_unit_test(test_regress_submit_bo_lookup_leak),
+		cmocka_unit_test(test_regress_ring_writable),
 		cmocka_unit_test(test_queue_create_destroy),
 		cmocka_unit_test(test_queue_status),
 		cmocka_unit_test(test_submit),
