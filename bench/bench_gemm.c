@@ -146,6 +146,7 @@ struct run {
 	uint64_t cycles;		/* modeled, first kernel to end of last */
 	uint32_t kernels;
 	int bad_points;
+	char ops[256];			/* "op cycles, ..." of the run: where the cycles went */
 };
 
 /* Compile @g for @dev, run it with input @x (@xb bytes) into @y, time it. */
@@ -188,6 +189,13 @@ static void run_graph(sinan_device_t dev, sinan_graph_t g, enum sinan_precision 
 	sinan_model_get_info(m, &mi);
 	r->cycles = rs.device_cycles;
 	r->kernels = mi.num_kernels;
+	for (uint32_t i = 0, n = 0; i < mi.num_ops && n < sizeof(r->ops); i++) {
+		struct sinan_model_op_stats os = { .size = sizeof(os) };
+
+		if (sinan_model_get_op_stats(m, i, &os) == SINAN_OK)
+			n += (size_t)snprintf(r->ops + n, sizeof(r->ops) - n, "%s%s %llu", n ? ", " : "", os.op,
+					      (unsigned long long)os.cycles);
+	}
 	r->ok = true;
 	sinan_model_destroy(m);
 }
@@ -287,6 +295,18 @@ static double blas_sgemm(const struct gemm_shape *s)
 static void shape_name(char *buf, size_t n, const struct gemm_shape *s)
 {
 	snprintf(buf, n, "%lldx%lldx%lld", (long long)s->M, (long long)s->N, (long long)s->K);
+}
+
+/* The details every B1 record has: modeled and ideal cycles, the run's cost. */
+static void rec_run(struct rec *rc, const struct run *r, double ideal_cycles, double gmac)
+{
+	rec_num(rc, "ideal_cycles", ideal_cycles);
+	rec_num(rc, "modeled_cycles", r->ok ? (double)r->cycles : NAN);
+	rec_num(rc, "kernels", r->kernels);
+	if (r->ok)
+		rec_str(rc, "op_cycles", r->ops);
+	rec_num(rc, "host_s", r->ok ? r->host_s : NAN);
+	rec_num(rc, "gmac", gmac);
 }
 
 static void note_failure(struct rec *rc, const struct run *r)
@@ -479,19 +499,15 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 				if (good16)
 					rc.value = bytes / ((double)r16.cycles / hz) / bw;
 				rec_num(&rc, "bytes", bytes);
-				rec_num(&rc, "ideal_cycles", bytes / bw * hz);
+				rec_run(&rc, &r16, bytes / bw * hz, macs / 1e9);
 			} else {
 				double bytes = 2.0 * ((double)s->M * s->K + (double)s->K * s->N + (double)s->M * s->N);
 
 				if (good16)
 					rc.value = macs / peak / (double)r16.cycles;
-				rec_num(&rc, "ideal_cycles", macs / peak);
 				rec_num(&rc, "roofline_bound", roofline(macs / peak, bytes / bw * hz));
+				rec_run(&rc, &r16, macs / peak, macs / 1e9);
 			}
-			rec_num(&rc, "modeled_cycles", r16.ok ? (double)r16.cycles : NAN);
-			rec_num(&rc, "kernels", r16.kernels);
-			rec_num(&rc, "host_s", r16.ok ? r16.host_s : NAN);
-			rec_num(&rc, "gmac", macs / 1e9);
 			note_failure(&rc, &r16);
 			emit(&rc);
 		}
@@ -550,12 +566,8 @@ int bench_gemm(int argc, char **argv, bool b1, bool b2)
 					say("  %s", r.err);
 				if (r.ok && !r.bad_points)
 					rc.value = macs / peak / (double)r.cycles;
-				rec_num(&rc, "ideal_cycles", macs / peak);
 				rec_num(&rc, "roofline_bound", roofline(macs / peak, conv_bytes(cs, b) / bw * hz));
-				rec_num(&rc, "modeled_cycles", r.ok ? (double)r.cycles : NAN);
-				rec_num(&rc, "kernels", r.kernels);
-				rec_num(&rc, "host_s", r.ok ? r.host_s : NAN);
-				rec_num(&rc, "gmac", macs / 1e9);
+				rec_run(&rc, &r, macs / peak, macs / 1e9);
 				note_failure(&rc, &r);
 				emit(&rc);
 			}

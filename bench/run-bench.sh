@@ -87,12 +87,12 @@ import numpy as np
 data, out = sys.argv[1], sys.argv[2]
 raw = gzip.open(f"{data}/t10k-images-idx3-ubyte.gz").read()
 x = np.frombuffer(raw, dtype=np.uint8, offset=16).astype(np.float32) / np.float32(255)
-for n in (1, 32):
+for n in (1, 100):
     x[:n * 784].tofile(f"{out}/cnn_input_b{n}.bin")
 EOF
 	models=(
 		"cnn_b1 $TOP/examples/demo/fashion_cnn.onnx $OUT/cnn_input_b1.bin 1x1x28x28 fp32"
-		"cnn_b32 $TOP/examples/demo/fashion_cnn.onnx $OUT/cnn_input_b32.bin 32x1x28x28 fp32"
+		"cnn_b100 $TOP/examples/demo/fashion_cnn.onnx $OUT/cnn_input_b100.bin 100x1x28x28 fp32"
 		"encoder $DEMO_DIR/encoder.onnx $DEMO_DIR/encoder_input.bin 1x128x256 fp16"
 	)
 	for m in "${models[@]}"; do

@@ -18,11 +18,9 @@ DEMO_DIR := $(BUILD)/demo
 DEMO_SRC := $(TOP)/examples/demo
 DEMO_PY := /usr/bin/python3
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
-# Images classified by make demo (the whole test set), and per device run
-# (the demo's batch; the compiler's Conv lowering refused batches of 42 and
-# more, "rows ... do not fit the unified buffer", when this was written).
+# Images classified by make demo (the whole test set), and per device run.
 DEMO_IMAGES ?= 10000
-DEMO_BATCH ?= 32
+DEMO_BATCH ?= 100
 DEMO_KERNEL ?= 6.12
 DEMO_ARGS = --model-dir $(DEMO_SRC) --encoder-dir $(DEMO_DIR) --data $(FASHION_DIR) \
 	--reference $(DEMO_DIR)/fashion_ref.bin --images $(DEMO_IMAGES) --batch $(DEMO_BATCH)

@@ -200,7 +200,7 @@ struct cnn_result {
 	uint32_t images, correct;
 	bool have_ref;
 	uint32_t ref_correct, disagree;
-	double seconds;			/* host wall clock of the runs */
+	double seconds;			/* wall clock of the runs */
 	double device_ns;		/* modeled, sum over runs */
 	double total_ns;		/* modeled, with input/output copies */
 	double compile_s;
@@ -266,8 +266,8 @@ static int run_cnn(sinan_device_t dev, const char *model, const char *data_dir, 
 		goto out;
 	struct sinan_model_info mi = { .size = sizeof(mi) };
 	sinan_model_get_info(m, &mi);
-	printf("  compiled (or loaded from the model cache) in %.1f s: %u ops in %u kernels, %.1f MB of device memory\n", r->compile_s,
-	       mi.num_ops, mi.num_kernels, (double)mi.peak_bytes / 1e6);
+	printf("  compiled (or loaded from the model cache) in %.1f s: %u ops in %u kernels, %.1f MB of device memory\n",
+	       r->compile_s, mi.num_ops, mi.num_kernels, (double)mi.peak_bytes / 1e6);
 
 	in = malloc(sizeof(float) * IMG_PIXELS * batch);
 	out = malloc(sizeof(float) * CLASSES * batch);
@@ -390,8 +390,8 @@ static int run_encoder(sinan_device_t dev, const char *dir, struct enc_result *r
 		se += isnan(e) ? INFINITY : e * e;
 	}
 	r->rms_err = sqrt(se / (double)n);
-	printf("  compiled (or loaded from the model cache) in %.1f s: %u ops in %u kernels; ran in %.3f s of host time\n", r->compile_s,
-	       mi.num_ops, mi.num_kernels, r->host_s);
+	printf("  compiled (or loaded from the model cache) in %.1f s: %u ops in %u kernels; ran in %.3f s (wall clock)\n",
+	       r->compile_s, mi.num_ops, mi.num_kernels, r->host_s);
 	r->ran = true;
 	rc = 0;
 out:
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 	};
 	const char *model_dir = NULL, *enc_dir = NULL, *data_dir = "/usr/share/datasets/fashion-mnist";
 	const char *ref = NULL;
-	unsigned long images = 10000, batch = 32;
+	unsigned long images = 10000, batch = 100;
 	enum sinan_precision cnn_prec = SINAN_PRECISION_FP32;
 	bool encoder = true;
 	char *end;
@@ -494,7 +494,7 @@ int main(int argc, char **argv)
 	if (run_cnn(dev, cnn_path, data_dir, ref, (uint32_t)images, (uint32_t)batch, cnn_prec, &cr))
 		status = EXIT_CANNOT_RUN;
 	else
-		printf("  %.1f images/s (host wall clock), %.2f us of modeled device time per image "
+		printf("  %.1f images/s (wall clock), %.2f us of modeled device time per image "
 		       "(%.2f us with input/output copies)\n\n", cr.images / cr.seconds, cr.device_ns / cr.images / 1e3,
 		       cr.total_ns / cr.images / 1e3);
 	if (encoder) {
