@@ -37,7 +37,7 @@ SKIP_DEPS := 1
 endif
 
 ifneq ($(SKIP_DEPS),1)
--include $(BUILD)/kernels.mk
+include $(BUILD)/kernels.mk
 $(BUILD)/kernels.mk: FORCE
 	$(Q)mkdir -p $(BUILD)
 	$(Q)SINAN_KERNELS_FILE=$@ $(TOP)/scripts/deps.sh
