@@ -137,16 +137,18 @@ uint64_t isa_cost_gm_xfer(struct emu_core *c, uint64_t bytes)
 }
 
 void isa_cost_mov(struct emu_core *c, unsigned int pipe, uint64_t gm_va, uint64_t nburst,
-		  uint64_t len, uint64_t gm_stride, uint64_t *occ, uint64_t *lat)
+		  uint64_t len, uint64_t gm_stride, uint64_t *occ, uint64_t *gm_occ, uint64_t *lat)
 {
 	if (pipe == SINAN_PIPE_MTE1) {
 		uint64_t bytes = sat_mul(nburst, div_up(len, 32) * 32);
 
 		*occ = max64(1, div_up(bytes, COST_MTE1_BYTES));
+		*gm_occ = 0;
 		*lat = COST_MTE1_LATENCY;
 		return;
 	}
 	*occ = max64(1, isa_cost_gm_xfer(c, isa_cost_gm_bytes(gm_va, nburst, len, gm_stride)));
+	*gm_occ = *occ;
 	*lat = COST_GM_LATENCY;
 }
 
@@ -168,15 +170,17 @@ void isa_cost_mmad(unsigned int dt, uint64_t m1, uint64_t n1, uint64_t k1, uint6
 }
 
 void isa_cost_fixp(struct emu_core *c, bool to_gm, uint64_t blocks, uint64_t gm_bytes,
-		   uint64_t *occ, uint64_t *lat)
+		   uint64_t *occ, uint64_t *gm_occ, uint64_t *lat)
 {
 	uint64_t conv = sat_mul(blocks, 1024 / COST_FIX_BYTES);
 
 	if (to_gm) {
-		*occ = max64(1, max64(conv, isa_cost_gm_xfer(c, gm_bytes)));
+		*gm_occ = max64(1, isa_cost_gm_xfer(c, gm_bytes));
+		*occ = max64(conv, *gm_occ);
 		*lat = COST_GM_LATENCY;
 	} else {
 		*occ = max64(1, conv);
+		*gm_occ = 0;
 		*lat = COST_FIX_LATENCY;
 	}
 }
@@ -327,6 +331,7 @@ static int recs_add(struct emu_core *c, unsigned int pipe, uint64_t end,
 void isa_cost_block_start(struct emu_core *c)
 {
 	c->t_issue = 0;
+	c->gm_free = 0;
 	memset(c->pipe, 0, sizeof(c->pipe));
 	memset(c->flag, 0, sizeof(c->flag));
 	c->nrec = 0;
@@ -342,8 +347,14 @@ static int watchdog(struct emu_core *c, uint64_t t)
 	return 0;
 }
 
-int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t lat,
-		   const struct isa_acc *acc, unsigned int nacc)
+/*
+ * Device-memory bandwidth: a core's share (isa_cost_gm_xfer) is one port
+ * that its MTE2 reads, MTE3 writes and FIXP writes to GM take turns on, so
+ * reads and writes of one core do not each get the full share at once (as
+ * device memory itself serves reads and writes from one bandwidth).
+ */
+int isa_cost_issue_gm(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t gm_occ,
+		      uint64_t lat, const struct isa_acc *acc, unsigned int nacc)
 {
 	struct isa_pipe *P = &c->pipe[pipe];
 	uint64_t issue = max64(c->t_issue, P->qstart[P->qpos]);
@@ -351,6 +362,10 @@ int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t
 
 	c->t_issue = issue + COST_ISSUE;
 	start = max64(issue, P->free);
+	if (gm_occ) {
+		start = max64(start, c->gm_free);
+		c->gm_free = sat_add(start, gm_occ);
+	}
 	P->free = sat_add(start, occ);
 	end = sat_add(P->free, lat);
 	P->done = max64(P->done, end);
@@ -364,6 +379,12 @@ int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t
 	if (recs_check(c, pipe, start, acc, nacc))
 		return -1;
 	return recs_add(c, pipe, end, acc, nacc);
+}
+
+int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t lat,
+		   const struct isa_acc *acc, unsigned int nacc)
+{
+	return isa_cost_issue_gm(c, pipe, occ, 0, lat, acc, nacc);
 }
 
 int isa_cost_scalar(struct emu_core *c, uint64_t stall, const struct isa_acc *gm)

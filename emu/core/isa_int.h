@@ -70,6 +70,7 @@ struct emu_core {
 
 	/* per block: cost model */
 	uint64_t t_issue;
+	uint64_t gm_free;		/* this core's device-memory port is next free */
 	struct isa_pipe pipe[SINAN_PIPE_COUNT];
 	uint64_t flag[SINAN_PIPE_COUNT][SINAN_PIPE_COUNT][SINAN_NUM_EVENTS];	/* time + 1; 0 = clear */
 	struct isa_rec *recs;
@@ -121,6 +122,10 @@ uint64_t isa_cost_gm_bytes(uint64_t va, uint64_t n, uint64_t len, uint64_t strid
 /* Schedule a pipe instruction and check its accesses; 0 or a stopping error. */
 int isa_cost_issue(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t lat,
 		   const struct isa_acc *acc, unsigned int nacc);
+/* The same for an instruction that streams through the core's device-memory
+ * port for @gm_occ of its @occ cycles (MTE2, MTE3, FIXP to GM). */
+int isa_cost_issue_gm(struct emu_core *c, unsigned int pipe, uint64_t occ, uint64_t gm_occ,
+		      uint64_t lat, const struct isa_acc *acc, unsigned int nacc);
 int isa_cost_scalar(struct emu_core *c, uint64_t stall, const struct isa_acc *gm);
 int isa_cost_set_flag(struct emu_core *c, unsigned int src, unsigned int dst, unsigned int id);
 int isa_cost_wait_flag(struct emu_core *c, unsigned int src, unsigned int dst, unsigned int id);
@@ -128,11 +133,11 @@ void isa_cost_barrier(struct emu_core *c, unsigned int pipe);
 uint64_t isa_cost_block_end(struct emu_core *c);
 /* Per-instruction costs (occupancy, latency) */
 void isa_cost_mov(struct emu_core *c, unsigned int pipe, uint64_t gm_va, uint64_t nburst,
-		  uint64_t len, uint64_t gm_stride, uint64_t *occ, uint64_t *lat);
+		  uint64_t len, uint64_t gm_stride, uint64_t *occ, uint64_t *gm_occ, uint64_t *lat);
 void isa_cost_fractals(uint64_t blocks, uint64_t *occ, uint64_t *lat);
 void isa_cost_mmad(unsigned int dt, uint64_t m1, uint64_t n1, uint64_t k1, uint64_t *occ, uint64_t *lat);
 void isa_cost_fixp(struct emu_core *c, bool to_gm, uint64_t blocks, uint64_t gm_bytes,
-		   uint64_t *occ, uint64_t *lat);
+		   uint64_t *occ, uint64_t *gm_occ, uint64_t *lat);
 void isa_cost_vec(unsigned int weight, uint64_t rows, uint64_t row_bytes, uint64_t *occ, uint64_t *lat);
 uint64_t isa_cost_s_ld(void);
 #define ISA_VW_SIMPLE	1

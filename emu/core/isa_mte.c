@@ -60,7 +60,7 @@ int isa_mov(struct emu_core *c)
 	uint64_t d = c->x[SINAN_DEC_RD(w)], s = c->x[SINAN_DEC_RA(w)];
 	uint64_t n = c->x[SINAN_DEC_RB(w)], len = c->x[SINAN_DEC_RC(w)];
 	uint64_t ss = c->x[SINAN_DEC_RE(w)], ds = c->x[SINAN_DEC_RF(w)];
-	uint64_t dlen = zpad ? ds : len, occ, lat;
+	uint64_t dlen = zpad ? ds : len, occ, gm_occ, lat;
 	struct isa_acc acc[2];
 	struct emu_fault f;
 	int pipe = sinan_mov_pipe(src, dst);
@@ -77,10 +77,10 @@ int isa_mov(struct emu_core *c)
 	acc[1] = (struct isa_acc){ .buf = (uint8_t)dst, .write = 1, .base = d, .n = n, .len = dlen,
 				   .stride = ds };
 	if (pipe == SINAN_PIPE_MTE2)
-		isa_cost_mov(c, (unsigned int)pipe, s, n, len, ss, &occ, &lat);
+		isa_cost_mov(c, (unsigned int)pipe, s, n, len, ss, &occ, &gm_occ, &lat);
 	else
-		isa_cost_mov(c, (unsigned int)pipe, d, n, len, ds, &occ, &lat);
-	if (isa_cost_issue(c, (unsigned int)pipe, occ, lat, acc, 2))
+		isa_cost_mov(c, (unsigned int)pipe, d, n, len, ds, &occ, &gm_occ, &lat);
+	if (isa_cost_issue_gm(c, (unsigned int)pipe, occ, gm_occ, lat, acc, 2))
 		return -1;
 	if (!len)
 		n = zpad ? n : 0;
@@ -324,7 +324,7 @@ int isa_fixp(struct emu_core *c)
 	uint64_t d = c->x[SINAN_DEC_RD(w)], src = c->x[SINAN_DEC_RA(w)];
 	uint64_t m = c->x[SINAN_DEC_RB(w)], n = c->x[SINAN_DEC_RC(w)];
 	uint64_t st = c->x[SINAN_DEC_RE(w)], n1 = c->x[SINAN_DEC_RF(w)];
-	uint64_t M1, N1, n1b, es, rowb, occ, lat;
+	uint64_t M1, N1, n1b, es, rowb, occ, gm_occ, lat;
 	struct isa_acc acc[2];
 	uint8_t tmp[FIXP_CHUNK * 4];
 	struct emu_fault f;
@@ -351,8 +351,8 @@ int isa_fixp(struct emu_core *c)
 	acc[1] = (struct isa_acc){ .buf = (uint8_t)buf, .write = 1, .base = d, .n = m, .len = rowb,
 				   .stride = st };
 	isa_cost_fixp(c, buf == SINAN_BUF_GM, M1 * N1,
-		      isa_cost_gm_bytes(d, m, rowb, st), &occ, &lat);
-	if (isa_cost_issue(c, SINAN_PIPE_FIX, occ, lat, acc, 2))
+		      isa_cost_gm_bytes(d, m, rowb, st), &occ, &gm_occ, &lat);
+	if (isa_cost_issue_gm(c, SINAN_PIPE_FIX, occ, gm_occ, lat, acc, 2))
 		return -1;
 
 	for (uint64_t r = 0; r < m; r++) {
