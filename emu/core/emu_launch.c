@@ -234,7 +234,7 @@ static void free_cores(struct emu_corepool *pool)
 {
 	for (unsigned int i = 0; i < pool->ncores; i++) {
 		free(pool->cores[i].scratch);
-		free(pool->cores[i].recs);
+		isa_cost_free(&pool->cores[i]);
 	}
 	if (pool->lbmem)
 		munmap(pool->lbmem, pool->lbmem_size);

@@ -265,65 +265,300 @@ static bool acc_overlap(const struct isa_acc *a, const struct isa_acc *b, uint64
 	return best != UINT64_MAX;
 }
 
+/*
+ * The records. Every access of a pipe instruction in flight is a record in
+ * a pool, listed:
+ *  - in the scan list of its buffer, kind and pipe: a new access is
+ *    compared with the lists it can conflict with only (same buffer, other
+ *    pipes, writes only for a read), skipping a list whose records all
+ *    complete before the new instruction starts;
+ *  - in the expiry queue of its pipe: a pipe's records complete in the
+ *    order they were issued, except after a shorter latency (those few go
+ *    to the 'late' list), so the completed ones are found at the fronts;
+ *  - in the order list, which decides which conflict is reported when
+ *    several are: the first record in that order, then the new
+ *    instruction's first access. A record is appended when added; when
+ *    records complete (at the issue of an instruction that may conflict:
+ *    the issue time only grows, and a completed record can no longer
+ *    conflict), the list is walked from the front and each completed record
+ *    replaced by the last one, which is looked at in turn.
+ * Only the positions of completed records are visited: prune costs the
+ * number of records removed, a check the records of the lists it reads.
+ */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Room for @want ids; false if the host is out of memory. */
+static bool ids_reserve(struct isa_ids *v, uint32_t want)
+{
+	uint32_t cap = v->cap;
+	uint32_t *p;
+
+	if (want <= cap)
+		return true;
+	while (cap < want) {
+		if (cap >= UINT32_MAX / 4)
+			return false;
+		cap = cap ? 2 * cap : 64;
+	}
+	p = realloc(v->v, (size_t)cap * sizeof(*p));
+	if (!p)
+		return false;
+	v->v = p;
+	v->cap = cap;
+	return true;
+}
+
+/* Room for one more id. */
+static bool ids_grow(struct isa_ids *v)
+{
+	return v->n < UINT32_MAX && ids_reserve(v, v->n + 1);
+}
+
+/* Remove the record @id from its scan list (the list's last record takes its place). */
+static void rec_unlist(struct isa_hazards *h, uint32_t id)
+{
+	struct isa_ids *l = &h->list[h->rec[id].list];
+	uint32_t k = h->rec[id].lpos;
+
+	if (k != --l->n) {
+		l->v[k] = l->v[l->n];
+		h->rec[l->v[k]].lpos = k;
+	} else if (!l->n) {
+		h->list_max_end[h->rec[id].list] = 0;
+	}
+	h->free.v[h->free.n++] = id;	/* room was made when it was added */
+}
+
+static void sort_u32(uint32_t *v, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t x = v[i], j = i;
+
+		for (; j && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
 static void recs_prune(struct emu_core *c, uint64_t now)
 {
-	for (unsigned int i = 0; i < c->nrec;) {
-		if (c->recs[i].end <= now)
-			c->recs[i] = c->recs[--c->nrec];
-		else
-			i++;
+	struct isa_hazards *h = &c->hz;
+	uint64_t min_end = UINT64_MAX;
+	uint32_t *ord = h->order.v;
+
+	if (now < h->min_end)
+		return;
+	/* the positions of the completed records, from the pipes' queues ... */
+	h->gone.n = 0;
+	for (unsigned int p = 0; p < SINAN_PIPE_COUNT; p++) {
+		struct isa_ids *f = &h->fifo[p];
+		uint32_t *head = &h->fifo_head[p];
+
+		while (*head < f->n && h->rec[f->v[*head]].end <= now)
+			h->gone.v[h->gone.n++] = h->rec[f->v[(*head)++]].gpos;
+		if (*head == f->n)
+			*head = f->n = 0;
+		else if (h->rec[f->v[*head]].end < min_end)
+			min_end = h->rec[f->v[*head]].end;
+	}
+	/* ... and the late list */
+	for (uint32_t k = 0; k < h->late.n;) {
+		const struct isa_rec *r = &h->rec[h->late.v[k]];
+
+		if (r->end <= now) {
+			h->gone.v[h->gone.n++] = r->gpos;
+			h->late.v[k] = h->late.v[--h->late.n];
+		} else {
+			min_end = r->end < min_end ? r->end : min_end;
+			k++;
+		}
+	}
+	h->min_end = min_end;
+	/*
+	 * Walking the order list from the front, only positions that held a
+	 * completed record can change: a record moves in only to fill the
+	 * position being looked at, so any later position still holds its own
+	 * record when the walk reaches it (unless the list ended before).
+	 */
+	if (h->gone.n < 64)
+		sort_u32(h->gone.v, h->gone.n);
+	else
+		qsort(h->gone.v, h->gone.n, sizeof(uint32_t), cmp_u32);
+	for (uint32_t k = 0; k < h->gone.n; k++) {
+		uint32_t i = h->gone.v[k];
+
+		if (i >= h->order.n)
+			break;
+		while (i < h->order.n && h->rec[ord[i]].end <= now) {
+			rec_unlist(h, ord[i]);
+			if (i != --h->order.n) {
+				ord[i] = ord[h->order.n];
+				h->rec[ord[i]].gpos = i;
+			}
+		}
 	}
 }
 
 static int recs_check(struct emu_core *c, unsigned int pipe, uint64_t start,
 		      const struct isa_acc *acc, unsigned int nacc)
 {
-	for (unsigned int i = 0; i < c->nrec; i++) {
-		const struct isa_rec *r = &c->recs[i];
+	struct isa_hazards *h = &c->hz;
+	const struct isa_rec *hit = NULL;
+	uint64_t hit_first = 0;
+	unsigned int hit_j = 0;
 
-		if (r->pipe == pipe || r->end <= start)
+	if (!h->order.n)
+		return 0;
+	for (unsigned int j = 0; j < nacc; j++) {
+		const struct isa_acc *a = &acc[j];
+		uint64_t lo = a->base, hi;
+
+		if (!a->n || !a->len || a->buf >= SINAN_BUF_COUNT)
 			continue;
-		for (unsigned int j = 0; j < nacc; j++) {
-			uint64_t first;
+		hi = acc_last(a);
+		/* a read meets writes only; a write meets both; never its own pipe */
+		for (unsigned int w = a->write ? 0 : 1; w < 2; w++) {
+			for (unsigned int p = 0; p < SINAN_PIPE_COUNT; p++) {
+				unsigned int li = (a->buf * 2 + w) * SINAN_PIPE_COUNT + p;
+				const struct isa_ids *l = &h->list[li];
 
-			if (r->a.buf != acc[j].buf || !(r->a.write || acc[j].write) ||
-			    !acc_overlap(&r->a, &acc[j], &first))
-				continue;
-			emu_guest_error(c->emu, "sinan-npu: core %u: sync hazard on %s at 0x%llx: "
-					"pipe %u %s it at cycle %llu while pipe %u's %s completes at %llu",
-					c->id, acc[j].buf == SINAN_BUF_GM ? "GM" : "local buffer",
-					(unsigned long long)first, pipe, acc[j].write ? "writes" : "reads",
-					(unsigned long long)start, r->pipe, r->a.write ? "write" : "read",
-					(unsigned long long)r->end);
-			return isa_fail(c, SINAN_ERR_SYNC_HAZARD, first,
-					acc[j].write ? SINAN_FAULT_WRITE : SINAN_FAULT_READ,
-					acc[j].buf, r->pipe);
+				if (p == pipe || h->list_max_end[li] <= start)
+					continue;
+				for (uint32_t k = 0; k < l->n; k++) {
+					const struct isa_rec *r = &h->rec[l->v[k]];
+					uint64_t first;
+
+					if ((r->end <= start) | (r->lo > hi) | (r->hi < lo))
+						continue;
+					/* the first in the order list, then the lowest j */
+					if (hit && (r->gpos > hit->gpos || (r->gpos == hit->gpos && j >= hit_j)))
+						continue;
+					if (!acc_overlap(&r->a, a, &first))
+						continue;
+					hit = r;
+					hit_j = j;
+					hit_first = first;
+				}
+			}
 		}
 	}
-	return 0;
+	if (!hit)
+		return 0;
+	emu_guest_error(c->emu, "sinan-npu: core %u: sync hazard on %s at 0x%llx: "
+			"pipe %u %s it at cycle %llu while pipe %u's %s completes at %llu",
+			c->id, acc[hit_j].buf == SINAN_BUF_GM ? "GM" : "local buffer",
+			(unsigned long long)hit_first, pipe, acc[hit_j].write ? "writes" : "reads",
+			(unsigned long long)start, hit->pipe, hit->a.write ? "write" : "read",
+			(unsigned long long)hit->end);
+	return isa_fail(c, SINAN_ERR_SYNC_HAZARD, hit_first,
+			acc[hit_j].write ? SINAN_FAULT_WRITE : SINAN_FAULT_READ, acc[hit_j].buf, hit->pipe);
+}
+
+/* A pool entry with room for it in every list; UINT32_MAX if the host is out of memory. */
+static uint32_t rec_alloc(struct isa_hazards *h, unsigned int list, unsigned int pipe)
+{
+	struct isa_ids *f = &h->fifo[pipe];
+
+	if (!h->free.n) {
+		if (h->nrec == h->caprec) {
+			uint32_t cap = h->caprec ? 2 * h->caprec : 64;
+			struct isa_rec *r = cap > h->caprec ? realloc(h->rec, (size_t)cap * sizeof(*r)) : NULL;
+
+			if (!r)
+				return UINT32_MAX;
+			h->rec = r;
+			h->caprec = cap;
+		}
+		/* every record may be on the free, gone and late lists at once */
+		if (!ids_reserve(&h->free, h->caprec) || !ids_reserve(&h->gone, h->caprec) ||
+		    !ids_reserve(&h->late, h->caprec))
+			return UINT32_MAX;
+		h->free.v[h->free.n++] = h->nrec++;
+	}
+	if (f->n == f->cap && h->fifo_head[pipe]) {	/* reuse the popped front */
+		f->n -= h->fifo_head[pipe];
+		memmove(f->v, f->v + h->fifo_head[pipe], (size_t)f->n * sizeof(*f->v));
+		h->fifo_head[pipe] = 0;
+	}
+	if (!ids_grow(&h->order) || !ids_grow(&h->list[list]) || !ids_grow(f))
+		return UINT32_MAX;
+	return h->free.v[--h->free.n];
 }
 
 static int recs_add(struct emu_core *c, unsigned int pipe, uint64_t end,
 		    const struct isa_acc *acc, unsigned int nacc)
 {
-	for (unsigned int j = 0; j < nacc; j++) {
-		if (!acc[j].n || !acc[j].len)
-			continue;
-		if (c->nrec == c->caprec) {
-			unsigned int cap = c->caprec ? 2 * c->caprec : 64;
-			struct isa_rec *n = realloc(c->recs, cap * sizeof(*n));
+	struct isa_hazards *h = &c->hz;
 
-			if (!n)	/* host out of memory: give up tracking, never crash */
-				return 0;
-			c->recs = n;
-			c->caprec = cap;
-		}
-		c->recs[c->nrec].a = acc[j];
-		c->recs[c->nrec].pipe = (uint8_t)pipe;
-		c->recs[c->nrec].end = end;
-		c->nrec++;
+	for (unsigned int j = 0; j < nacc; j++) {
+		unsigned int li = (acc[j].buf * 2u + (acc[j].write != 0)) * SINAN_PIPE_COUNT + pipe;
+		struct isa_ids *f = &h->fifo[pipe];
+		struct isa_rec *r;
+		uint32_t id;
+
+		if (!acc[j].n || !acc[j].len || acc[j].buf >= SINAN_BUF_COUNT)
+			continue;
+		id = rec_alloc(h, li, pipe);
+		if (id == UINT32_MAX)	/* host out of memory: give up tracking, never crash */
+			return 0;
+		r = &h->rec[id];
+		r->a = acc[j];
+		r->lo = acc[j].base;
+		r->hi = acc_last(&acc[j]);
+		r->end = end;
+		r->pipe = (uint8_t)pipe;
+		r->list = (uint8_t)li;
+		r->gpos = h->order.n;
+		h->order.v[h->order.n++] = id;
+		r->lpos = h->list[li].n;
+		h->list[li].v[h->list[li].n++] = id;
+		if (end > h->list_max_end[li])
+			h->list_max_end[li] = end;
+		if (h->fifo_head[pipe] < f->n && end < h->rec[f->v[f->n - 1]].end)
+			h->late.v[h->late.n++] = id;
+		else
+			f->v[f->n++] = id;
+		if (end < h->min_end)
+			h->min_end = end;
 	}
 	return 0;
+}
+
+static void recs_reset(struct isa_hazards *h)
+{
+	h->free.n = 0;
+	for (uint32_t i = 0; i < h->nrec; i++)
+		h->free.v[h->free.n++] = i;
+	h->order.n = 0;
+	for (unsigned int i = 0; i < ISA_REC_LISTS; i++) {
+		h->list[i].n = 0;
+		h->list_max_end[i] = 0;
+	}
+	for (unsigned int p = 0; p < SINAN_PIPE_COUNT; p++)
+		h->fifo[p].n = h->fifo_head[p] = 0;
+	h->late.n = 0;
+	h->min_end = UINT64_MAX;
+}
+
+void isa_cost_free(struct emu_core *c)
+{
+	struct isa_hazards *h = &c->hz;
+
+	free(h->rec);
+	free(h->free.v);
+	free(h->order.v);
+	free(h->gone.v);
+	free(h->late.v);
+	for (unsigned int i = 0; i < ISA_REC_LISTS; i++)
+		free(h->list[i].v);
+	for (unsigned int p = 0; p < SINAN_PIPE_COUNT; p++)
+		free(h->fifo[p].v);
+	memset(h, 0, sizeof(*h));
 }
 
 /* ---- timelines ---------------------------------------------------------------------- */
@@ -334,7 +569,7 @@ void isa_cost_block_start(struct emu_core *c)
 	c->gm_free = 0;
 	memset(c->pipe, 0, sizeof(c->pipe));
 	memset(c->flag, 0, sizeof(c->flag));
-	c->nrec = 0;
+	recs_reset(&c->hz);
 }
 
 static int watchdog(struct emu_core *c, uint64_t t)

@@ -31,11 +31,41 @@ struct isa_acc {
 	uint64_t base, n, len, stride;
 };
 
-/* An access in flight, for the hazard tracker. */
+/*
+ * The hazard tracker's accesses in flight (isa_cost.c): a pool of records,
+ * each in the scan list of its buffer, kind (read or write) and pipe (what
+ * a new access is compared with), in the expiry queue of its pipe, and in
+ * the order list (whose order decides which conflict is reported first).
+ */
 struct isa_rec {
-	struct isa_acc a;
-	uint8_t pipe;
+	uint64_t lo, hi;	/* first and last byte */
 	uint64_t end;		/* modeled completion */
+	struct isa_acc a;
+	uint32_t gpos;		/* position in the order list */
+	uint32_t lpos;		/* position in its scan list */
+	uint8_t list;		/* its scan list */
+	uint8_t pipe;
+};
+
+struct isa_ids {		/* a growable array of record ids */
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+#define ISA_REC_LISTS	(2 * SINAN_BUF_COUNT * SINAN_PIPE_COUNT)
+
+struct isa_hazards {
+	struct isa_rec *rec;	/* the pool */
+	uint32_t nrec, caprec;
+	struct isa_ids free;	/* unused pool entries */
+	struct isa_ids order;	/* the order list */
+	struct isa_ids list[ISA_REC_LISTS];	/* [(buf * 2 + write) * SINAN_PIPE_COUNT + pipe] */
+	uint64_t list_max_end[ISA_REC_LISTS];	/* no record of the list completes after */
+	struct isa_ids fifo[SINAN_PIPE_COUNT];	/* per pipe, by completion (a ring) */
+	uint32_t fifo_head[SINAN_PIPE_COUNT];
+	struct isa_ids late;	/* records completing before one issued earlier on their pipe */
+	struct isa_ids gone;	/* prune: positions of completed records */
+	uint64_t min_end;	/* no record completes before */
 };
 
 struct isa_pipe {
@@ -73,8 +103,7 @@ struct emu_core {
 	uint64_t gm_free;		/* this core's device-memory port is next free */
 	struct isa_pipe pipe[SINAN_PIPE_COUNT];
 	uint64_t flag[SINAN_PIPE_COUNT][SINAN_PIPE_COUNT][SINAN_NUM_EVENTS];	/* time + 1; 0 = clear */
-	struct isa_rec *recs;
-	unsigned int nrec, caprec;
+	struct isa_hazards hz;
 
 	struct emu_fault fault;
 	unsigned int poll;
@@ -131,6 +160,7 @@ int isa_cost_set_flag(struct emu_core *c, unsigned int src, unsigned int dst, un
 int isa_cost_wait_flag(struct emu_core *c, unsigned int src, unsigned int dst, unsigned int id);
 void isa_cost_barrier(struct emu_core *c, unsigned int pipe);
 uint64_t isa_cost_block_end(struct emu_core *c);
+void isa_cost_free(struct emu_core *c);
 /* Per-instruction costs (occupancy, latency) */
 void isa_cost_mov(struct emu_core *c, unsigned int pipe, uint64_t gm_va, uint64_t nburst,
 		  uint64_t len, uint64_t gm_stride, uint64_t *occ, uint64_t *gm_occ, uint64_t *lat);
