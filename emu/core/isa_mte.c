@@ -192,7 +192,7 @@ int isa_img2col(struct emu_core *c)
 	int64_t pt = pd & 0xff, pb = (pd >> 8) & 0xff, pl = (pd >> 16) & 0xff, pr = (pd >> 24) & 0xff;
 	int64_t eh, ew, OH, OW;
 	unsigned int es, C0;
-	uint64_t M1, K1, blocks, bytes, fbytes, occ, lat, npos;
+	uint64_t M1, K1, blocks, bytes, fbytes, occ, lat, npos, nvalid;
 	uint8_t padrow[32];
 	struct isa_acc acc[2];
 
@@ -225,29 +225,45 @@ int isa_img2col(struct emu_core *c)
 
 	for (unsigned int i = 0; i < C0; i++)
 		memcpy(padrow + i * es, &c->cfg[SINAN_CFG_PADVAL], es);	/* little-endian host */
-	for (uint64_t bi = 0; bi < M1; bi++) {
-		for (unsigned int r = 0; r < 16; r++) {
-			uint64_t row = bi * 16 + r, p = p0 + row;
-			bool valid = row < np && p >= p0 && p < npos;
-			int64_t oh = valid ? (int64_t)(p / (uint64_t)OW) : 0;
-			int64_t ow = valid ? (int64_t)(p % (uint64_t)OW) : 0;
+	/* rows [0, nvalid) are output positions p0 + row < npos; the rest are zero */
+	nvalid = p0 < npos ? (np < npos - p0 ? np : npos - p0) : 0;
+	/*
+	 * One K block (kernel tap kh, kw of channel block c1) at a time, its rows
+	 * walking the output positions in order: the same 32-byte rows as row by
+	 * row, written in another order (L1 and L0A are distinct buffers).
+	 */
+	for (uint64_t kb = 0; kb < K1; kb++) {
+		uint64_t t = kc0 / C0 + kb;
+		int64_t kw = (int64_t)(t % (uint64_t)KW), kh = (int64_t)((t / (uint64_t)KW) % (uint64_t)KH);
+		uint64_t c1 = t / (uint64_t)(KW * KH);
+		uint64_t nc = nk - kb * C0 < C0 ? nk - kb * C0 : C0;
+		uint8_t *ob = c->lb[SINAN_BUF_L0A] + d + kb * SINAN_FRACTAL_BYTES;
+		const uint8_t *plane = c->lb[SINAN_BUF_L1] + s;
+		uint64_t nrows = c1 < (uint64_t)C1 ? nvalid : 0;
+		int64_t oh = nrows ? (int64_t)(p0 / (uint64_t)OW) : 0, ow = nrows ? (int64_t)(p0 % (uint64_t)OW) : 0;
+		int64_t ih0 = kh * DH - pt, iw0 = kw * DW - pl;
 
-			for (uint64_t kb = 0; kb < K1; kb++) {
-				uint8_t *o = c->lb[SINAN_BUF_L0A] + d + (bi * K1 + kb) * SINAN_FRACTAL_BYTES + r * 32;
-				uint64_t t = kc0 / C0 + kb;
-				int64_t kw = (int64_t)(t % (uint64_t)KW), kh = (int64_t)((t / (uint64_t)KW) % (uint64_t)KH);
-				uint64_t c1 = t / (uint64_t)(KW * KH);
-				uint64_t nc = nk - kb * C0 < C0 ? nk - kb * C0 : C0;
-				int64_t ih = oh * SH - pt + kh * DH, iw = ow * SW - pl + kw * DW;
+		if (nrows)
+			plane += (uint64_t)c1 * (uint64_t)(H * W) * 32;
+		for (uint64_t row = 0; row < M1 * 16; row++) {
+			uint8_t *o = ob + (row / 16) * K1 * SINAN_FRACTAL_BYTES + (row % 16) * 32;
 
-				if (!valid || c1 >= (uint64_t)C1)
-					memset(o, 0, 32);
-				else if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+			if (row >= nrows) {
+				memset(o, 0, 32);
+			} else {
+				int64_t ih = oh * SH + ih0, iw = ow * SW + iw0;
+
+				if (ih < 0 || ih >= H || iw < 0 || iw >= W)
 					memcpy(o, padrow, 32);
 				else
-					memcpy(o, c->lb[SINAN_BUF_L1] + s + (((int64_t)c1 * H + ih) * W + iw) * 32, 32);
-				memset(o + nc * es, 0, (C0 - nc) * es);
+					memcpy(o, plane + (ih * W + iw) * 32, 32);
+				if (++ow == OW) {
+					ow = 0;
+					oh++;
+				}
 			}
+			if (nc < C0)
+				memset(o + nc * es, 0, (C0 - nc) * es);
 		}
 	}
 	return 0;
