@@ -100,6 +100,20 @@ static void ld_f(float *o, const uint8_t *p, unsigned int dt, size_t n)
 	}
 }
 
+/*
+ * Elements as fp32 for reading: fp32 elements where they are (no copy),
+ * others widened into @buf. Callers read all of a chunk before storing any
+ * of its results, so a destination overlapping the source sees the same
+ * bits either way.
+ */
+static const f32_a *ld_fp(float *buf, const uint8_t *p, unsigned int dt, size_t n)
+{
+	if (dt == SINAN_DT_FP32)
+		return (const f32_a *)p;
+	ld_f(buf, p, dt, n);
+	return buf;
+}
+
 static void st_f(uint8_t *p, unsigned int dt, const float *v, size_t n)
 {
 	const float dnan = u2f(0x7fc00000);
@@ -204,7 +218,7 @@ static int64_t idiv(int64_t a, int64_t b)
 	return a / b;	/* |a|, |b| < 2^32: no overflow */
 }
 
-static void fbin(unsigned int op, float *o, const float *a, const float *b, float s, bool bs, size_t n)
+static void fbin(unsigned int op, float *o, const f32_a *a, const f32_a *b, float s, bool bs, size_t n)
 {
 #define FB(expr) do {								\
 		if (bs)								\
@@ -263,7 +277,7 @@ static bool vs_as_bin(unsigned int op, unsigned int *bop, bool *rev)
 	return false;
 }
 
-static void fun(unsigned int op, float *o, const float *a, size_t n)
+static void fun(unsigned int op, float *o, const f32_a *a, size_t n)
 {
 #define FU(expr) do { for (size_t i = 0; i < n; i++) { float x = a[i]; o[i] = (expr); } } while (0)
 	switch (op) {
@@ -448,25 +462,24 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 			const uint8_t *bk = b && !rs ? b + i0 * es : NULL;
 
 			if (fl) {
-				if (c->op != SINAN_I_VDUP)
-					ld_f(fa, ak, v->dt, k);
-				if (bk)
-					ld_f(fb, bk, v->dt, k);
+				const f32_a *xa = c->op != SINAN_I_VDUP ? ld_fp(fa, ak, v->dt, k) : NULL;
+				const f32_a *xb = bk ? ld_fp(fb, bk, v->dt, k) : NULL;
+
 				switch (c->op) {
 				case SINAN_I_VBIN:
-					fbin(bop, fo, fa, fb, fs, rs, k);
+					fbin(bop, fo, xa, xb, fs, rs, k);
 					break;
 				case SINAN_I_VSCALAR:
 					if (rev) {
 						for (size_t i = 0; i < k; i++)
 							fb[i] = fs;
-						fbin(bop, fo, fb, fa, 0, false, k);
+						fbin(bop, fo, fb, xa, 0, false, k);
 					} else {
-						fbin(bop, fo, fa, NULL, fs, true, k);
+						fbin(bop, fo, xa, NULL, fs, true, k);
 					}
 					break;
 				case SINAN_I_VUN:
-					fun(v->op, fo, fa, k);
+					fun(v->op, fo, xa, k);
 					break;
 				case SINAN_I_VDUP:
 					for (size_t i = 0; i < k; i++)
@@ -579,12 +592,13 @@ static float fsum_row(const uint8_t *a, unsigned int dt, uint64_t n)
 		size_t k = n - i0 < VCH ? (size_t)(n - i0) : VCH;
 		size_t i = 0;
 
-		ld_f(buf, a + i0 * sinan_dtype_size(dt), dt, k);
+		const f32_a *x = ld_fp(buf, a + i0 * sinan_dtype_size(dt), dt, k);
+
 		for (; i + SINAN_VRED_LANES <= k; i += SINAN_VRED_LANES)
 			for (unsigned int j = 0; j < SINAN_VRED_LANES; j++)
-				s[j] += buf[i + j];
+				s[j] += x[i + j];
 		for (unsigned int j = 0; i + j < k; j++)
-			s[j] += buf[i + j];
+			s[j] += x[i + j];
 	}
 	for (unsigned int h = SINAN_VRED_LANES / 2; h; h /= 2)
 		for (unsigned int j = 0; j < h; j++)
@@ -617,10 +631,11 @@ static void exec_red(struct emu_core *c, const struct vop *v)
 				for (uint64_t i0 = 0; i0 < v->n; i0 += VCH) {
 					size_t k = v->n - i0 < VCH ? (size_t)(v->n - i0) : VCH;
 
-					ld_f(buf, a + i0 * es, v->dt, k);
+					const f32_a *x = ld_fp(buf, a + i0 * es, v->dt, k);
+
 					for (size_t i = 0; i < k; i++)
-						res = v->op == SINAN_VR_MAX ? fmax_isa(res, buf[i]) :
-									      fmin_isa(res, buf[i]);
+						res = v->op == SINAN_VR_MAX ? fmax_isa(res, x[i]) :
+									      fmin_isa(res, x[i]);
 				}
 			}
 			if (acc) {
