@@ -188,6 +188,14 @@ int sinan_emu_inject_locked(struct sinan_emu *emu, unsigned int kind, unsigned i
 /* emu_mmu.c */
 int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
 		  unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f);
+/* The table entries a walk read (8 bytes each): the context descriptor and a PTE per level. */
+struct emu_walk {
+	uint64_t pa[1 + SINAN_PT_LEVELS];
+	unsigned int n;
+};
+int emu_translate_walk(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
+		       unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f,
+		       struct emu_walk *walk);
 void emu_tlb_flush(struct emu_tlb *tlb);
 
 /* Consume a pending injected fault of @kind (any thread); true if it was pending. */
@@ -210,8 +218,35 @@ int emu_va_fill(struct emu_actor *a, uint64_t va, uint32_t pattern, uint64_t len
 		struct emu_fault *f);
 int emu_va_copy(struct emu_actor *a, uint64_t dst, uint64_t src, uint64_t len,
 		struct emu_fault *f);
+/*
+ * memcpy() for the device model's many short copies of variable length:
+ * libc's, never GCC's inline "rep movs" expansion (which it picks for sizes
+ * it can bound, and which is slow to start).
+ */
+void emu_copy(void *dst, const void *src, size_t n);
 /* Physical accesses (firmware, page tables); false if out of range. */
 bool emu_pa_ok(struct sinan_emu *emu, uint64_t pa, uint64_t len);
+
+/*
+ * The device-memory pages an AI-core instruction reaches, translated once
+ * for all its bursts. emu_span_map() succeeds only when going through the
+ * span gives exactly what per-access translation (emu_va_read/_write, page
+ * by page, burst after burst) would: every page of the range is touched, in
+ * order (n bursts of len bytes every stride >= len, gaps under a page), is
+ * device memory and allows the access, no fault is pending injection, and a
+ * write would not change a table entry the translations read. Otherwise it
+ * leaves the TLB as it found it: use the per-access path.
+ */
+#define EMU_SPAN_PAGES	512
+struct emu_span {
+	uint64_t va;			/* first page */
+	uint64_t npages;
+	uint8_t *page[EMU_SPAN_PAGES];	/* host address of each page */
+};
+bool emu_span_map(struct emu_actor *a, struct emu_span *s, uint64_t va, uint64_t n, uint64_t len,
+		  uint64_t stride, unsigned int access);
+void emu_span_read(const struct emu_span *s, uint64_t va, void *buf, uint64_t len);
+void emu_span_write(const struct emu_span *s, uint64_t va, const void *buf, uint64_t len);
 
 /* emu_queue.c */
 int emu_queues_init(struct sinan_emu *emu);

@@ -9,6 +9,11 @@
 
 #include "emu_int.h"
 
+__attribute__((noipa)) void emu_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
 bool emu_pa_ok(struct sinan_emu *emu, uint64_t pa, uint64_t len)
 {
 	return pa <= emu->devmem_size && len <= emu->devmem_size - pa;
@@ -88,7 +93,7 @@ int emu_va_read(struct emu_actor *a, uint64_t va, void *buf, uint64_t len,
 			if (emu->ops->dma_read(emu->opaque, pa, p, n))
 				return dma_err(a, va, access, f);
 		} else {
-			memcpy(p, emu->devmem + pa, n);
+			emu_copy(p, emu->devmem + pa, n);
 		}
 		va += n;
 		p += n;
@@ -114,7 +119,7 @@ int emu_va_write(struct emu_actor *a, uint64_t va, const void *buf, uint64_t len
 			if (emu->ops->dma_write(emu->opaque, pa, p, n))
 				return dma_err(a, va, EMU_ACCESS_WRITE, f);
 		} else {
-			memcpy(emu->devmem + pa, p, n);
+			emu_copy(emu->devmem + pa, p, n);
 		}
 		va += n;
 		p += n;
@@ -160,4 +165,110 @@ int emu_va_copy(struct emu_actor *a, uint64_t dst, uint64_t src, uint64_t len,
 		len -= n;
 	}
 	return 0;
+}
+
+/* ---- spans: a whole instruction's GM range at once ------------------------------------------ */
+
+struct tlb_undo {
+	unsigned int slot;
+	struct emu_tlb_entry e;
+};
+
+bool emu_span_map(struct emu_actor *a, struct emu_span *s, uint64_t va, uint64_t n, uint64_t len,
+		  uint64_t stride, unsigned int access)
+{
+	struct emu_queue *q = a->q;
+	struct sinan_emu *emu = q->emu;
+	struct emu_tlb *tlb = a->tlb;
+	struct tlb_undo undo[EMU_SPAN_PAGES];
+	struct emu_walk walk[EMU_SPAN_PAGES];
+	unsigned int nundo = 0, nwalk = 0, gen;
+	uint64_t last, first_vpn;
+
+	if (!tlb || !n || !len)
+		return false;
+	/* bursts in order, each page touched: no overlap, gaps under a page */
+	if (n > 1 && (stride < len || stride - len >= SINAN_PAGE_SIZE))
+		return false;
+	if (__builtin_mul_overflow(n - 1, stride, &last) || __builtin_add_overflow(last, len - 1, &last) ||
+	    __builtin_add_overflow(last, va, &last))
+		return false;
+	first_vpn = va >> SINAN_PAGE_SHIFT;
+	s->va = first_vpn << SINAN_PAGE_SHIFT;
+	s->npages = (last >> SINAN_PAGE_SHIFT) - first_vpn + 1;
+	if (s->npages > EMU_SPAN_PAGES)
+		return false;
+	if (__atomic_load_n(&q->inject, __ATOMIC_RELAXED) != SINAN_INJECT_NONE)
+		return false;
+	gen = atomic_load(&emu->tlb_gen);
+	if (gen != tlb->gen)	/* let the per-access path flush it */
+		return false;
+	for (uint64_t i = 0; i < s->npages; i++) {
+		uint64_t vpn = first_vpn + i, pa;
+		unsigned int slot = vpn % EMU_TLB_SIZE;
+		struct emu_fault f;
+		bool sys, miss = tlb->e[slot].vpn != vpn;
+
+		if (miss)
+			undo[nundo++] = (struct tlb_undo){ slot, tlb->e[slot] };
+		if (emu_translate_walk(q, tlb, vpn << SINAN_PAGE_SHIFT, access, a->unit, &pa, &sys, &f,
+				       miss ? &walk[nwalk] : NULL) || sys)
+			goto undo;
+		nwalk += miss;
+		s->page[i] = emu->devmem + pa;
+	}
+	/* a write must not reach the table entries just read */
+	if (access == EMU_ACCESS_WRITE) {
+		for (unsigned int w = 0; w < nwalk; w++)
+			for (unsigned int k = 0; k < walk[w].n; k++) {
+				uint64_t e = walk[w].pa[k];
+
+				for (uint64_t i = 0; i < s->npages; i++) {
+					uint64_t p = (uint64_t)(s->page[i] - emu->devmem);
+
+					if (e + 8 > p && e < p + SINAN_PAGE_SIZE)
+						goto undo;
+				}
+			}
+	}
+	return true;
+
+undo:
+	/* the TLB as it was (unless another thread's invalidation flushed it meanwhile) */
+	if (tlb->gen == gen)
+		while (nundo--)
+			tlb->e[undo[nundo].slot] = undo[nundo].e;
+	return false;
+}
+
+void emu_span_read(const struct emu_span *s, uint64_t va, void *buf, uint64_t len)
+{
+	uint64_t off = va - s->va;
+	uint8_t *p = buf;
+
+	while (len) {
+		uint64_t in = off & (SINAN_PAGE_SIZE - 1), n = SINAN_PAGE_SIZE - in;
+
+		n = n < len ? n : len;
+		emu_copy(p, s->page[off >> SINAN_PAGE_SHIFT] + in, n);
+		off += n;
+		p += n;
+		len -= n;
+	}
+}
+
+void emu_span_write(const struct emu_span *s, uint64_t va, const void *buf, uint64_t len)
+{
+	uint64_t off = va - s->va;
+	const uint8_t *p = buf;
+
+	while (len) {
+		uint64_t in = off & (SINAN_PAGE_SIZE - 1), n = SINAN_PAGE_SIZE - in;
+
+		n = n < len ? n : len;
+		emu_copy(s->page[off >> SINAN_PAGE_SHIFT] + in, p, n);
+		off += n;
+		p += n;
+		len -= n;
+	}
 }

@@ -35,10 +35,12 @@ static int fault(struct emu_fault *f, unsigned int err, uint64_t va, unsigned in
 /*
  * Translate @va for the queue's address space, caching in @tlb (owned by the
  * calling thread). On success *pa is a device physical address (device
- * memory) or a host bus address (*sysmem).
+ * memory) or a host bus address (*sysmem). A walk notes the addresses of the
+ * table entries it read in @walk (if not NULL).
  */
-int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
-		  unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f)
+int emu_translate_walk(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
+		       unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f,
+		       struct emu_walk *walk)
 {
 	struct sinan_emu *emu = q->emu;
 	unsigned int gen = atomic_load(&emu->tlb_gen);
@@ -57,7 +59,11 @@ int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigne
 	if (!(emu->mmu_ctrl & SINAN_MMU_CTRL_ENABLE) || va >> SINAN_VA_BITS ||
 	    q->asid >= emu->cfg.num_asids || !emu_pa_ok(emu, emu->ctx_table, 16 * (q->asid + 1ULL)))
 		return fault(f, SINAN_ERR_MMU_FAULT, va, access, unit);
+	if (walk)
+		walk->n = 0;
 	desc = rd64(emu, emu->ctx_table + 16ULL * q->asid);
+	if (walk)
+		walk->pa[walk->n++] = emu->ctx_table + 16ULL * q->asid;
 	if (!(desc & SINAN_CTX_VALID))
 		return fault(f, SINAN_ERR_MMU_FAULT, va, access, unit);
 	table = desc & SINAN_CTX_ROOT_MASK;
@@ -65,6 +71,8 @@ int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigne
 		if (!emu_pa_ok(emu, table, SINAN_PT_SIZE))
 			return fault(f, SINAN_ERR_MMU_FAULT, va, access, unit);
 		pte = rd64(emu, table + 8 * SINAN_VA_INDEX(va, level));
+		if (walk)
+			walk->pa[walk->n++] = table + 8 * SINAN_VA_INDEX(va, level);
 		if (!(pte & SINAN_PTE_VALID) || (pte & SINAN_PTE_RSVD_MASK))
 			return fault(f, SINAN_ERR_MMU_FAULT, va, access, unit);
 		if (pte & SINAN_PTE_LEAF) {
@@ -93,4 +101,10 @@ hit:
 	if (!*sysmem && !emu_pa_ok(emu, *pa & ~(SINAN_PAGE_SIZE - 1), SINAN_PAGE_SIZE))
 		return fault(f, SINAN_ERR_MMU_FAULT, va, access, unit);
 	return 0;
+}
+
+int emu_translate(struct emu_queue *q, struct emu_tlb *tlb, uint64_t va, unsigned int access,
+		  unsigned int unit, uint64_t *pa, bool *sysmem, struct emu_fault *f)
+{
+	return emu_translate_walk(q, tlb, va, access, unit, pa, sysmem, f, NULL);
 }

@@ -89,6 +89,7 @@ struct emu_core {
 	struct emu_launch_ctx *L;
 	struct emu_actor actor;
 	struct emu_tlb tlb;
+	struct emu_span span;		/* the GM range of the instruction being executed */
 	uint64_t base_cycles;		/* modeled cycles of this core's earlier blocks */
 
 	/* per block: architectural state */

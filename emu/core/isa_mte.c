@@ -64,6 +64,7 @@ int isa_mov(struct emu_core *c)
 	struct isa_acc acc[2];
 	struct emu_fault f;
 	int pipe = sinan_mov_pipe(src, dst);
+	bool span = false;
 
 	if (zpad && n && ds < len)
 		return bad_operand(c, "MOV: ZPAD destination stride shorter than the burst");
@@ -84,19 +85,28 @@ int isa_mov(struct emu_core *c)
 		return -1;
 	if (!len)
 		n = zpad ? n : 0;
+	/* GM through the instruction's span when it can be translated at once */
+	if (src == SINAN_BUF_GM)
+		span = emu_span_map(&c->actor, &c->span, s, n, len, ss, EMU_ACCESS_READ);
+	else if (dst == SINAN_BUF_GM)
+		span = emu_span_map(&c->actor, &c->span, d, n, len, ds, EMU_ACCESS_WRITE);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t sa = s + i * ss, da = d + i * ds;
 
 		if (i % BURST_POLL == BURST_POLL - 1 && isa_should_stop(c))
 			return isa_fail(c, SINAN_ERR_ABORTED, c->L->prog_va + c->pc, 0, 0, 0);
 		if (src == SINAN_BUF_GM) {
-			if (emu_va_read(&c->actor, sa, c->lb[dst] + da, len, EMU_ACCESS_READ, &f))
+			if (span)
+				emu_span_read(&c->span, sa, c->lb[dst] + da, len);
+			else if (emu_va_read(&c->actor, sa, c->lb[dst] + da, len, EMU_ACCESS_READ, &f))
 				return isa_fail_gm(c, &f);
 		} else if (dst == SINAN_BUF_GM) {
-			if (emu_va_write(&c->actor, da, c->lb[src] + sa, len, &f))
+			if (span)
+				emu_span_write(&c->span, da, c->lb[src] + sa, len);
+			else if (emu_va_write(&c->actor, da, c->lb[src] + sa, len, &f))
 				return isa_fail_gm(c, &f);
 		} else {
-			memcpy(c->lb[dst] + da, c->lb[src] + sa, len);
+			emu_copy(c->lb[dst] + da, c->lb[src] + sa, len);
 		}
 		if (zpad)
 			memset(c->lb[dst] + da + len, 0, ds - len);
@@ -164,7 +174,7 @@ int isa_loadf(struct emu_core *c)
 					continue;
 				}
 				if (!trans) {
-					memcpy(o, sp + gr * st + c0 * es, nc * es);
+					emu_copy(o, sp + gr * st + c0 * es, nc * es);
 				} else {
 					for (uint64_t k = 0; k < nc; k++)
 						memcpy(o + k * es, sp + (c0 + k) * st + gr * es, es);
@@ -344,6 +354,7 @@ int isa_fixp(struct emu_core *c)
 	struct isa_acc acc[2];
 	uint8_t tmp[FIXP_CHUNK * 4];
 	struct emu_fault f;
+	bool span;
 
 	if (!m || !n)
 		m = n = 0;
@@ -371,6 +382,7 @@ int isa_fixp(struct emu_core *c)
 	if (isa_cost_issue_gm(c, SINAN_PIPE_FIX, occ, gm_occ, lat, acc, 2))
 		return -1;
 
+	span = buf == SINAN_BUF_GM && emu_span_map(&c->actor, &c->span, d, m, rowb, st, EMU_ACCESS_WRITE);
 	for (uint64_t r = 0; r < m; r++) {
 		const uint8_t *l0c = c->lb[SINAN_BUF_L0C] + src;
 
@@ -382,7 +394,9 @@ int isa_fixp(struct emu_core *c)
 			uint64_t k = n - c0 < FIXP_CHUNK ? n - c0 : FIXP_CHUNK;
 
 			fixp_row(c, l0c, k, n1b, (unsigned int)r, fn, tmp, c0);
-			if (emu_va_write(&c->actor, d + r * st + c0 * es, tmp, k * es, &f))
+			if (span)
+				emu_span_write(&c->span, d + r * st + c0 * es, tmp, k * es);
+			else if (emu_va_write(&c->actor, d + r * st + c0 * es, tmp, k * es, &f))
 				return isa_fail_gm(c, &f);
 		}
 	}

@@ -84,7 +84,7 @@ static size_t st_f16_simd(uint8_t *p, const float *v, size_t n)
 static void ld_f(float *o, const uint8_t *p, unsigned int dt, size_t n)
 {
 	if (dt == SINAN_DT_FP32) {
-		memcpy(o, p, n * 4);
+		emu_copy(o, p, n * 4);
 	} else if (dt == SINAN_DT_FP16) {
 		size_t i = 0;
 
