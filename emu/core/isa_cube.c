@@ -29,28 +29,32 @@
 #define HAVE_X86_SIMD 0
 #endif
 
-static int simd_mode = -1;	/* -1 not decided yet, 0 portable, 1 AVX2 */
+static int simd_mode = -1;	/* -1 not decided yet, else the EMU_SIMD_* level in use */
 static int host_simd = -1;
 
 /*
  * AVX2 + FMA + F16C usable: CPUID feature bits, and the OS saving the YMM
- * state (XGETBV). Plain CPUID rather than __builtin_cpu_supports(), which
- * not every compiler knows "f16c" for.
+ * state (XGETBV); AVX-512F: its CPUID bit and the opmask and ZMM states.
+ * Plain CPUID rather than __builtin_cpu_supports(), which not every
+ * compiler knows "f16c" for.
  */
-bool emu_host_simd(void)
+int emu_host_simd(void)
 {
 	int v = __atomic_load_n(&host_simd, __ATOMIC_RELAXED);
 
 	if (v < 0) {
-		v = 0;
+		v = EMU_SIMD_NONE;
 #if HAVE_X86_SIMD
 		unsigned int a, b, c, d, lo, hi;
 
 		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) && (c & bit_AVX) &&
 		    (c & bit_FMA) && (c & bit_F16C)) {
 			__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-			if ((lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2))
-				v = 1;
+			if ((lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2)) {
+				v = EMU_SIMD_AVX2;
+				if ((b & bit_AVX512F) && (lo & 0xe6) == 0xe6)
+					v = EMU_SIMD_AVX512;
+			}
 		}
 #endif
 		__atomic_store_n(&host_simd, v, __ATOMIC_RELAXED);
@@ -60,19 +64,26 @@ bool emu_host_simd(void)
 
 int emu_simd_select(int mode)
 {
-	int v = mode == 0 ? 0 : emu_host_simd();
+	int v = emu_host_simd();
 
+	if (mode >= 0 && mode < v)
+		v = mode;
 	__atomic_store_n(&simd_mode, v, __ATOMIC_RELAXED);
 	return v;
 }
 
-bool emu_use_simd(void)
+int emu_simd_level(void)
 {
 	int v = __atomic_load_n(&simd_mode, __ATOMIC_RELAXED);
 
 	if (v < 0)
 		v = emu_simd_select(-1);
 	return v;
+}
+
+bool emu_use_simd(void)
+{
+	return emu_simd_level() != EMU_SIMD_NONE;
 }
 
 /* ---- operand widening (portable) --------------------------------------------------- */
@@ -243,6 +254,97 @@ SIMD static void mm_f32_avx2(f32_a *C, const float *A, const float *B, uint64_t 
 	}
 }
 
+/*
+ * AVX-512: a C block's row is one register. Two C blocks side by side, 8
+ * rows at a time (16 accumulators; per k step 2 loads of B and 8 broadcasts
+ * of A feed 16 FMAs), or one block of 16 rows for an odd last block.
+ */
+#define SIMD512 __attribute__((target("avx2,fma,f16c,avx512f")))
+
+SIMD512 static inline __m512 canon16(__m512 v)
+{
+	return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v,
+				    _mm512_castsi512_ps(_mm512_set1_epi32(0x7fc00000)));
+}
+
+SIMD512 static void mm_f32_pair8(f32_a *cb, const float *a, const float *b, uint64_t K1, uint64_t N1,
+				 unsigned int k0, bool acc)
+{
+	__m512 c0[8], c1[8];
+
+	_Pragma("GCC unroll 8")
+	for (int r = 0; r < 8; r++) {
+		c0[r] = acc ? _mm512_loadu_ps(cb + r * 16) : _mm512_setzero_ps();
+		c1[r] = acc ? _mm512_loadu_ps(cb + 256 + r * 16) : _mm512_setzero_ps();
+	}
+	for (uint64_t kb = 0; kb < K1; kb++) {
+		const float *ab = a + kb * 16 * k0;
+		const float *bb = b + kb * N1 * k0 * 16;
+
+		for (unsigned int kk = 0; kk < k0; kk++) {
+			__m512 b0 = _mm512_loadu_ps(bb + kk * 16);
+			__m512 b1 = _mm512_loadu_ps(bb + k0 * 16 + kk * 16);
+
+			_Pragma("GCC unroll 8")
+			for (int r = 0; r < 8; r++) {
+				__m512 av = _mm512_set1_ps(ab[r * k0 + kk]);
+
+				c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+				c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+			}
+		}
+	}
+	_Pragma("GCC unroll 8")
+	for (int r = 0; r < 8; r++) {
+		_mm512_storeu_ps(cb + r * 16, canon16(c0[r]));
+		_mm512_storeu_ps(cb + 256 + r * 16, canon16(c1[r]));
+	}
+}
+
+SIMD512 static void mm_f32_one16(f32_a *cb, const float *a, const float *b, uint64_t K1, uint64_t N1,
+				 unsigned int k0, bool acc)
+{
+	__m512 c[16];
+
+	_Pragma("GCC unroll 16")
+	for (int r = 0; r < 16; r++)
+		c[r] = acc ? _mm512_loadu_ps(cb + r * 16) : _mm512_setzero_ps();
+	for (uint64_t kb = 0; kb < K1; kb++) {
+		const float *ab = a + kb * 16 * k0;
+		const float *bb = b + kb * N1 * k0 * 16;
+
+		for (unsigned int kk = 0; kk < k0; kk++) {
+			__m512 bv = _mm512_loadu_ps(bb + kk * 16);
+
+			_Pragma("GCC unroll 16")
+			for (int r = 0; r < 16; r++)
+				c[r] = _mm512_fmadd_ps(_mm512_set1_ps(ab[r * k0 + kk]), bv, c[r]);
+		}
+	}
+	_Pragma("GCC unroll 16")
+	for (int r = 0; r < 16; r++)
+		_mm512_storeu_ps(cb + r * 16, canon16(c[r]));
+}
+
+SIMD512 static void mm_f32_avx512(f32_a *C, const float *A, const float *B, uint64_t M1, uint64_t N1,
+				  uint64_t K1, unsigned int k0, bool acc)
+{
+	for (uint64_t i = 0; i < M1; i++) {
+		const float *a = A + i * K1 * 16 * k0;
+		uint64_t j = 0;
+
+		for (; j + 2 <= N1; j += 2) {
+			f32_a *cb = C + (i * N1 + j) * 256;
+			const float *b = B + j * k0 * 16;
+
+			mm_f32_pair8(cb, a, b, K1, N1, k0, acc);
+			mm_f32_pair8(cb + 8 * 16, a + 8 * k0, b, K1, N1, k0, acc);
+		}
+		if (j < N1)
+			mm_f32_one16(C + (i * N1 + j) * 256, a, B + j * k0 * 16, K1, N1, k0, acc);
+	}
+}
+
 /* int8: A widened to int16 (same layout); B per block as 16 k-pairs x 16
  * columns x 2, so that vpmaddwd against a broadcast A pair gives 8 columns. */
 SIMD static void pack_s8_avx2(int16_t *Aw, int16_t *Bp, const int8_t *A, const int8_t *B,
@@ -346,7 +448,7 @@ int isa_mmad(struct emu_core *c)
 	uint64_t M1, N1, K1, abytes, bbytes, cbytes, occ, lat;
 	unsigned int es, k0;
 	struct isa_acc a[4];
-	bool simd;
+	int simd;
 
 	es = sinan_dtype_size(dt);
 	k0 = 32 / es;
@@ -372,7 +474,7 @@ int isa_mmad(struct emu_core *c)
 	if (!M1 || !N1)
 		return 0;
 
-	simd = emu_use_simd();
+	simd = emu_simd_level();
 	{
 		const uint8_t *A = c->lb[SINAN_BUF_L0A] + ao, *B = c->lb[SINAN_BUF_L0B] + bo;
 		uint8_t *C = c->lb[SINAN_BUF_L0C] + d;
@@ -406,7 +508,9 @@ int isa_mmad(struct emu_core *c)
 			B = sb;
 		}
 #if HAVE_X86_SIMD
-		if (simd)
+		if (simd == EMU_SIMD_AVX512)
+			mm_f32_avx512((f32_a *)C, (const float *)A, (const float *)B, M1, N1, K1, k0, acc);
+		else if (simd)
 			mm_f32_avx2((f32_a *)C, (const float *)A, (const float *)B, M1, N1, K1, k0, acc);
 		else
 #endif

@@ -183,14 +183,21 @@ int isa_fixp(struct emu_core *c);
 int isa_mmad(struct emu_core *c);
 int isa_vector(struct emu_core *c);
 
-/* Host has AVX2 + FMA + F16C (and the OS enables YMM state). */
-bool emu_host_simd(void);
+/* Host SIMD levels: AVX2 + FMA + F16C (with YMM state enabled by the OS),
+ * and AVX-512F on top of it (with ZMM state). */
+#define EMU_SIMD_NONE	0
+#define EMU_SIMD_AVX2	1
+#define EMU_SIMD_AVX512	2
+/* The best level the host has. */
+int emu_host_simd(void);
 
 /* Select the host SIMD paths (cube kernels, vector fp16 conversions):
- * 0 portable C, 1 host SIMD if the CPU has it, -1 automatic (default).
- * Returns 1 if SIMD is now in use. For tests that compare both paths. */
+ * 0 portable C, EMU_SIMD_AVX2 or EMU_SIMD_AVX512 at most that level (as far
+ * as the CPU has it), -1 automatic (default: the best the host has).
+ * Returns the level now in use. For tests that compare the paths. */
 int emu_simd_select(int mode);
 bool emu_use_simd(void);
+int emu_simd_level(void);
 
 /* ---- isa_fp.c: numerics ---------------------------------------------------------------- */
 float emu_f16_to_f32(uint16_t h);
