@@ -312,6 +312,11 @@ int cc_const_ints(struct cc_graph *g, const struct cc_node *n, int idx, int64_t 
 /* ---- reference executor (ref_exec.c) ---------------------------------------- */
 /* Run the whole graph on the host: inputs in graph input order, outputs malloc'd. */
 int cc_ref_run(struct cc_graph *g, const struct cc_view *inputs, struct cc_view *outputs);
+/* The same, calling @obs with every graph input and every computed node output (in
+ * execution order, while the value is alive); a non-zero return stops the run with it. */
+typedef int (*cc_ref_observer)(void *ctx, const struct cc_tensor *t, const struct cc_view *v);
+int cc_ref_run_observe(struct cc_graph *g, const struct cc_view *inputs, struct cc_view *outputs,
+		       cc_ref_observer obs, void *ctx);
 
 /* ---- ONNX helpers (onnx_import.c) ------------------------------------------------ */
 /* Decode an Onnx__TensorProto (@tensor_proto) into a malloc'd view. */

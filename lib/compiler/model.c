@@ -427,7 +427,7 @@ static int cc_model_image(struct cc_graph *g, struct cc_program *p, void **image
 }
 
 /* ---- status mapping ---------------------------------------------------------------------------- */
-static sinan_status st_of(int rc)
+sinan_status cc_status(int rc)
 {
 	switch (-rc) {
 	case 0: return SINAN_OK;
@@ -510,7 +510,7 @@ static sinan_status compile_graph(sinan_graph_t g, sinan_device_t dev, const str
 		rc = cc_model_image(g, p, image, bytes);
 	cc_program_free(p);
 	if (rc)
-		return sinan_error(st_of(rc), "%s", g->err);
+		return sinan_error(cc_status(rc), "%s", g->err);
 	return SINAN_OK;
 }
 
@@ -539,7 +539,7 @@ SINAN_API sinan_status sinan_model_compile_onnx(const char *path, sinan_device_t
 	*bytes = 0;
 	rc = sinan_graph_import_onnx_file(path, &g, err, sizeof(err));
 	if (rc)
-		return sinan_error(st_of(rc), "%s", err);
+		return sinan_error(cc_status(rc), "%s", err);
 	sinan_status st = compile_graph(g, dev, opts, image, bytes);
 	sinan_graph_destroy(g);
 	return st;
@@ -1026,7 +1026,7 @@ SINAN_API sinan_status sinan_model_load_file(sinan_device_t dev, const char *pat
 	*model = NULL;
 	rc = cc_read_file(path, &data, &size, 4ULL << 30, err, sizeof(err));
 	if (rc)
-		return sinan_error(st_of(rc), "%s", err);
+		return sinan_error(cc_status(rc), "%s", err);
 	if (size >= 4 && !memcmp(data, ELFMAG, SELFMAG)) {
 		st = sinan_model_load(dev, data, size, model);
 		free(data);
@@ -1077,7 +1077,7 @@ SINAN_API sinan_status sinan_model_load_file(sinan_device_t dev, const char *pat
 	rc = sinan_graph_import_onnx_file(path, &g, err, sizeof(err));
 	free(data);
 	if (rc)
-		return sinan_error(st_of(rc), "%s", err);
+		return sinan_error(cc_status(rc), "%s", err);
 	st = compile_graph(g, dev, opts, &img, &isz);
 	sinan_graph_destroy(g);
 	if (st != SINAN_OK)

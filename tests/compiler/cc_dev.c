@@ -17,6 +17,7 @@
 static sinan_device_t dev;
 const char *t_calibration;
 const char *t_expect_op;
+int t_expect_count;
 
 int t_dev_setup(void **state)
 {
@@ -77,12 +78,15 @@ static void run_dev(const char *what, sinan_graph_t g, int precision, struct cc_
 	if (sinan_model_run(m, (uint32_t)nin, mi, (uint32_t)nout, mo) != SINAN_OK)
 		fail_msg("%s: run: %s", what, sinan_last_error_message());
 	if (t_expect_op) {
-		bool found = false;
+		int found = 0;
 		struct sinan_model_op_stats st = { .size = sizeof(st) };
-		for (uint32_t i = 0; !found && sinan_model_get_op_stats(m, i, &st) == SINAN_OK; i++)
-			found = !strcmp(st.op, t_expect_op);
+		for (uint32_t i = 0; sinan_model_get_op_stats(m, i, &st) == SINAN_OK; i++)
+			found += !strcmp(st.op, t_expect_op);
 		if (!found)
 			fail_msg("%s: no %s op in the compiled model", what, t_expect_op);
+		if (t_expect_count && found != t_expect_count)
+			fail_msg("%s: %d %s ops in the compiled model, %d expected", what, found, t_expect_op,
+				 t_expect_count);
 	}
 	sinan_model_destroy(m);
 }
