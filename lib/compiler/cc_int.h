@@ -254,6 +254,12 @@ struct cc_view {
 };
 void cc_view_of(struct cc_view *v, const struct cc_tensor *t);
 uint64_t cc_view_elems(const struct cc_view *v);
+/* The elements of @v as doubles (malloc'd), or NULL if out of memory: references read
+ * them instead of converting element by element, which changes no result. */
+double *cc_view_doubles(const struct cc_view *v);
+/* c[M][N] = sum over k, in order, of A(i, k) * B(k, j) in double (A, B transposed if
+ * @ta, @tb): the same sums as the references' (i, j, k) loops, in a cache-friendly order. */
+void cc_ref_gemm(const double *a, const double *b, double *c, int64_t M, int64_t N, int64_t K, bool ta, bool tb);
 
 /* ---- op table (ops.c) ------------------------------------------------------- */
 enum {
