@@ -404,6 +404,12 @@ static void movement(void **state)
 			     .in = { OP_IN(3, 2, 3, 5), OP_IN(3, 2, 7, 5), OP_RAND(3, 2, 1, 5) } };
 	cat.attr[0] = (struct sinan_attr)SINAN_ATTR_I("axis", 1);
 	check(&cat, 0, 0);
+	/* each input one contiguous run of 90000 floats, longer than the unified buffer:
+	 * copied as several rows (it failed as one row once) */
+	struct gargs cat2 = { .op = "Concat", .nin = 2, .seed = 83, .nattr = 1,
+			      .in = { OP_IN(2, 2, 45000), OP_IN(2, 1, 45000) } };
+	cat2.attr[0] = (struct sinan_attr)SINAN_ATTR_I("axis", 0);
+	check(&cat2, 0, 0);
 
 	struct gargs sp = { .op = "Split", .nin = 2, .nout = 3, .seed = 84, .nattr = 1,
 			    .in = { OP_IN(2, 6, 31), { .rank = 1, .dims = { 3 }, .kind = INTS, .ints = { 10, 1, 20 } } } };
