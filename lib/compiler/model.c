@@ -492,11 +492,21 @@ static int bind_shapes(struct cc_graph *g, const char *spec)
 	return 0;
 }
 
+int cc_compile_image(struct cc_graph *g, const struct cc_target *t, const struct cc_copts *co, void **image,
+		     size_t *bytes)
+{
+	struct cc_program *p = NULL;
+	int rc = cc_compile(g, t, co, &p);
+	if (!rc)
+		rc = cc_model_image(g, p, image, bytes);
+	cc_program_free(p);
+	return rc;
+}
+
 static sinan_status compile_graph(sinan_graph_t g, sinan_device_t dev, const struct sinan_model_options *o,
 				  void **image, size_t *bytes)
 {
 	struct cc_target t;
-	struct cc_program *p = NULL;
 	struct cc_copts co = { .precision = o ? (int)o->precision : 0, .flags = o ? o->flags : 0,
 			       .calibration = o ? o->calibration : NULL };
 	int rc;
@@ -505,10 +515,7 @@ static sinan_status compile_graph(sinan_graph_t g, sinan_device_t dev, const str
 		return sinan_error(SINAN_E_IO, "cannot read the device's properties: %s", sinan_last_error_message());
 	rc = bind_shapes(g, o ? o->shapes : NULL);
 	if (!rc)
-		rc = cc_compile(g, &t, &co, &p);
-	if (!rc)
-		rc = cc_model_image(g, p, image, bytes);
-	cc_program_free(p);
+		rc = cc_compile_image(g, &t, &co, image, bytes);
 	if (rc)
 		return sinan_error(cc_status(rc), "%s", g->err);
 	return SINAN_OK;
