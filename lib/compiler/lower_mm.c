@@ -58,6 +58,10 @@ struct mm {
 	int64_t tm, tn, tk, rc;
 	int ns;				/* operand slots (pipelining depth of the K loop) */
 	int S;				/* K parts (split-K), 1 if not split */
+	int64_t g0;			/* split-K: K-loop groups before the previous item's epilogue is done */
+	bool midfull;			/* split-K middle parts add and store whole tiles in the UB */
+	int64_t dualg;			/* > 0: the first item of a panel also runs the next item's first
+					 * 1 + ns * dualg chunks (emit_kloop) */
 	int64_t Kp, KCp, KCl;		/* K per part (but the last), chunks per part, chunks of the last */
 	bool direct;			/* FIXP straight to device memory */
 	const struct mmplan *pl;
@@ -65,11 +69,12 @@ struct mm {
 };
 
 struct lay {
-	uint32_t l1a[4], l1b[4], l0a[4], l0b[4];
+	uint32_t l1a[4], l1b[4], l0a[4], l0b[8];	/* l0b[4..7]: the next item's B (dual chunks) */
 	uint32_t panel;			/* resident A panel in L1 */
 	uint32_t l0c[2];		/* two accumulator buffers: FIXP of a tile overlaps the next */
 	int cur;			/* L0C buffer of the item being emitted */
 	uint32_t res, tmp, c, r, pt, out[2];
+	uint32_t full;			/* split-K middle parts: the whole tile (over res..out) */
 };
 
 /* Decided before memory planning (cc_prelower_mm), kept in n->priv. */
@@ -224,16 +229,12 @@ int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision)
 }
 
 /* ---- tiling ----------------------------------------------------------------------------------------- */
-static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
+/* tk for tiles tm x tn: each of the ns slots of L0A / L0B holds a chunk (and of L1 without packed B) */
+static void choose_tk(struct mm *m, const struct cc_target *t, bool nz)
 {
 	int es = m->es;
-	int64_t k0 = 32 / es, cap = es == 4 ? 128 : 256;
+	int64_t k0 = 32 / es;
 	int ns = 4;	/* four slots: hides the device-memory latency behind three MMADs */
-
-	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
-	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
-	while (m->tm * m->tn * 4 > (int64_t)t->l0c / 2)
-		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
 	int64_t tk = CC_ALIGN(m->K, k0);
 	/* two slots in L0A/L0B; without packed B also two A and B slots in L1 */
 	while (tk > k0 && (m->tm * tk * es > (int64_t)t->l0a / ns || tk * m->tn * es > (int64_t)t->l0b / ns ||
@@ -241,6 +242,17 @@ static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
 		tk = CC_ALIGN(tk / 2, k0);
 	m->tk = tk;
 	m->ns = ns;
+}
+
+static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
+{
+	int64_t cap = m->es == 4 ? 128 : 256;
+
+	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
+	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
+	while (m->tm * m->tn * 4 > (int64_t)t->l0c / 2)
+		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
+	choose_tk(m, t, nz);
 }
 
 static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
@@ -300,6 +312,30 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 		L->l0a[i] = (uint32_t)i * a0;
 		L->l0b[i] = (uint32_t)i * b0;
 	}
+	/*
+	 * A new panel's first item waits for the panel to arrive from device memory, and the
+	 * cube idles. It also runs the next item's first chunks into the other L0C buffer (B
+	 * of both; A once), up to where the next item's remaining chunks outlast this item's
+	 * fixpipe (so the item after waits for nothing).
+	 */
+	int64_t M1 = CC_DIV_UP(m->tm, 16), N1 = CC_DIV_UP(m->tn, 16), K1 = CC_DIV_UP(tk, k0);
+	int64_t mm = m->dt == SINAN_DT_FP32 ? 2 * M1 * N1 * CC_DIV_UP(tk, 8) : M1 * N1 * K1;	/* cycles per chunk */
+	double bw = (double)t->devmem_bw_mbps / (t->clock_mhz ? t->clock_mhz : 1) / (t->cores ? t->cores : 1);
+	/* the fixpipe's time on the tile: straight to device memory (split-K part 0: fp32 partial
+	 * sums), or to the UB in row chunks each followed by the vector unit (about as long again) */
+	int64_t gm = CC_MAX(4 * M1 * N1, (int64_t)((double)(m->tm * m->tn * (m->S > 1 ? 4 : m->oes)) / bw));
+	int64_t fix = (m->direct || m->S > 1 ? CC_MAX(gm, 8 * M1 * N1) : 8 * M1 * N1) + 300 + 16;
+	/* split-K: the previous item's epilogue (to the UB, then the vector unit) lets go of the UB's
+	 * partial sums that long after its last product */
+	m->g0 = CC_DIV_UP(8 * M1 * N1 + 300 + 16, (int64_t)m->ns * mm);
+	m->dualg = 0;
+	if (nz && (m->pl->resident || m->S > 1) && (uint64_t)2 * (uint64_t)m->ns * b0 <= t->l0b && m->ns == 4) {
+		int64_t tail = CC_DIV_UP(fix, mm) + 1, nch = CC_MIN(m->KCp, m->KCl);
+		if (nch - 1 - tail >= m->ns)
+			m->dualg = (nch - 1 - tail) / m->ns;
+		for (int i = 0; i < m->ns; i++)
+			L->l0b[m->ns + i] = (uint32_t)(m->ns + i) * b0;
+	}
 	L->l0c[0] = 0;
 	L->l0c[1] = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(m->tn, 16) * 4, SINAN_ALIGN_L0C);
 	if (2 * L->l0c[1] > t->l0c)
@@ -307,17 +343,22 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	/* UB: res, tmp (fp32, for activations that need it), C, R (fp32 after conversion), 2 x
 	 * partial sums, 2 x out (fp32 partial sums of middle parts too); rows of tn */
 	int64_t p4 = pitch(m->tn, 4) * 4, po = pitch(m->tn, m->oes) * m->oes;
-	if (m->S > 2)
+	int64_t ptb = m->S > 1 ? CC_ALIGN(m->tm, 16) * p4 : 0;	/* the tile's partial sums */
+	/* middle parts: the whole tile next to the partial sums, when no C or R needs the room */
+	m->midfull = m->S > 2 && (!m->c || m->c_imm) && !m->r && 2 * (uint64_t)ptb <= t->ub;
+	if (m->S > 2 && !m->midfull)
 		po = CC_MAX(po, p4);
 	bool tmp = m->act == cc_act_code("Gelu") || m->act == cc_act_code("GeluTanh") ||
 		   m->act == cc_act_code("HardSwish");
 	int64_t per = p4 * (tmp ? 2 : 1) + (m->c && !m->c_imm ? p4 * 2 : 0) + (m->r ? p4 * 2 : 0) + 2 * po;
-	int64_t ptb = m->S > 1 ? CC_ALIGN(m->tm, 16) * p4 : 0;	/* the tile's partial sums */
 	int64_t rows = (((int64_t)t->ub - ptb) / per) / 16 * 16;
 	if (rows < 16)
 		return false;
 	m->rc = CC_MIN(rows, m->tm);
 	uint32_t off = 0, rp4 = (uint32_t)(m->rc * p4);
+	L->pt = off;	/* first: the whole tile of a middle part follows it */
+	off += (uint32_t)ptb;
+	L->full = off;
 	L->res = off;
 	off += rp4;
 	L->tmp = off;
@@ -329,8 +370,6 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	L->r = off;
 	if (m->r)
 		off += 2 * rp4;
-	L->pt = off;
-	off += (uint32_t)ptb;
 	L->out[0] = off;
 	off += (uint32_t)CC_ALIGN(m->rc * po, 32);
 	L->out[1] = off;
@@ -388,8 +427,9 @@ static int pack_b(struct cc_graph *g, struct mm *m, struct mmplan *pl, const str
  * beats streaming A for every item. Per core (all cores streaming, so each
  * gets 1/cores of the device-memory bandwidth): streaming takes
  * max(cube, (tm + tn) x K bytes) per item; split-K takes, per panel, the
- * panel once plus per n tile max(cube, K x tn bytes of B + the partial sums
- * read back).
+ * panel once (the cube mostly waits for it) plus per n tile max(cube, K x tn
+ * bytes of B + the partial sums read back). Loads near the cube's time do
+ * not hide behind it entirely: they count 10 % more.
  */
 static void choose_parts(const struct mm *m, const struct cc_target *t, struct mmplan *pl)
 {
@@ -405,7 +445,7 @@ static void choose_parts(const struct mm *m, const struct cc_target *t, struct m
 	int64_t KCp = CC_DIV_UP(KC, CC_DIV_UP(KC, maxc));
 	int S = (int)CC_DIV_UP(KC, KCp);
 	double P = (double)m->batches * (double)MT, items = P * (double)NT, cores = t->cores ? t->cores : 1;
-	double bw = (double)t->devmem_bw_mbps / (t->clock_mhz ? t->clock_mhz : 1);	/* bytes per cycle */
+	double bw = (double)t->devmem_bw_mbps / (t->clock_mhz ? t->clock_mhz : 1) / 1.1;	/* bytes per cycle */
 	double cube = (double)m->tm * (double)m->tn * (double)m->K / (double)cg_mac_rate(m->dt);
 	double as = fmin(items, cores), ap = fmin(P, cores);
 	double stream = ceil(items / cores) * fmax(cube, (double)((m->tm + m->tn) * m->K * es) * as / bw);
@@ -484,8 +524,10 @@ static void batch_off(struct cg *c, const struct mm *m, const struct mmr *R, uns
 
 enum { CH_GEN, CH_NZ_STREAM, CH_NZ_FIRST, CH_NZ_REST };
 
+/* @dual: also the next item's product of this chunk (its B at dB further in the packed B, full
+ * width tn) into the other L0C buffer */
 static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int s,
-		       bool acc, int mode)
+		       bool acc, int mode, bool dual)
 {
 	int es = m->es;
 	uint64_t tkp = (uint64_t)pitch(m->tk, es) * (uint64_t)es;
@@ -547,6 +589,14 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->boff), CG_I(1), CG_R(R->cbc),
 		       CG_I(0), CG_I(0));
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
+		if (dual) {	/* the next n tile's image of this chunk */
+			unsigned int s2 = (unsigned int)(m->ns + s);
+			cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s2);
+			cg_alu(c, SINAN_ALU_ADD, R->t0, R->boff, CG_I((uint64_t)(m->KC * m->tk * m->tn * es)));
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s2]), CG_R(R->t0), CG_I(1), CG_R(R->cbc),
+			       CG_I(0), CG_I(0));
+			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, s2);
+		}
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->cbc);
 	}
 	/* MTE1: LOADF into L0A (and L0B) slot s */
@@ -584,6 +634,13 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
 	cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[L->cur]), CG_I(L->l0a[s]), CG_I(L->l0b[s]),
 		CG_R(R->ml), CG_R(R->nl), CG_R(R->kl));
+	if (dual) {
+		unsigned int s2 = (unsigned int)(m->ns + s);
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, s2);
+		cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[1 - L->cur]), CG_I(L->l0a[s]),
+			CG_I(L->l0b[s2]), CG_R(R->ml), CG_I((uint64_t)m->tn), CG_R(R->kl));
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s2);
+	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
 	if (nz)
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
@@ -632,46 +689,65 @@ static void emit_part_load(struct cg *c, const struct mm *m, const struct mmr *R
 	sinan_asm_bind(c->a, skip);
 }
 
+/* K loops: an item's whole loop; a new panel's first item that also runs the next item's first
+ * chunks (m->dualg groups after chunk 0); the next item then, from the chunk after those. */
+enum { KL_ALL, KL_DUAL, KL_FROM };
+
 /*
  * The K loop of one item (@nch chunks from kb): chunk 0 overwrites L0C, the rest accumulate;
  * slots alternate. Split-K: once the first groups have gone by (the previous item's epilogue
- * has then let go of the UB, and written its partial sums), MTE2 waits for that and then
- * (@argp >= 0) spreads the loads of this tile's partial sums over the rest of the loop, where
- * they fill the time B's loads leave.
+ * has then let go of the UB; the one before it has written its partial sums), MTE2 waits for
+ * that and then (@argp >= 0) spreads the loads of this tile's partial sums over the rest of
+ * the loop, where they fill the time B's loads leave.
  */
 static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int mode,
-		       int64_t nch, int argp)
+		       int64_t nch, int argp, int kind)
 {
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->k0, R->kb, 0);
-	emit_chunk(c, m, R, L, 0, false, mode);
 	int ns = m->ns;
-	int64_t groups = (nch - 1) / ns, rest = (nch - 1) % ns;
-	int64_t g0 = m->S > 1 ? CC_MIN(groups, 4) : groups;
-	int64_t prow = CC_DIV_UP(m->tm, CC_MAX(groups - g0, 1));
-	for (int half = 0; half < 2; half++) {
-		int64_t ng = half ? groups - g0 : g0;
-		if (half && m->S > 1) {
-			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 7);
-			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 7);
+	int64_t j = 1 + ns * m->dualg;	/* first chunk after the dual ones */
+	int64_t G = (nch - 1) / ns, rest = (nch - 1) % ns;
+
+	if (kind == KL_FROM) {
+		cg_alu(c, SINAN_ALU_ADD, R->k0, R->kb, CG_I((uint64_t)(j * m->tk)));
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->cbc, CG_I((uint64_t)j));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+		G -= m->dualg;
+	} else {
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->k0, R->kb, 0);
+		emit_chunk(c, m, R, L, 0, false, mode, kind == KL_DUAL);
+	}
+	int64_t nd = kind == KL_DUAL ? m->dualg : 0;	/* dual groups first */
+	/* then loads from group g0 on (without loads: wait at the end) */
+	int64_t g0 = m->S > 1 && argp >= 0 ? CC_MIN(G, m->g0) : G;
+	int64_t prow = CC_DIV_UP(m->tm, CC_MAX(G - g0, 1));
+	int64_t cuts[4] = { 0, CC_MIN(nd, g0), CC_MAX(nd, g0), G };
+	bool waited = m->S == 1;
+	for (int seg = 0; seg < 3; seg++) {
+		int64_t lo = cuts[seg], hi = cuts[seg + 1];
+		if (!waited && lo == g0) {
+			waited = true;
+			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + (unsigned int)L->cur);
+			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + (unsigned int)L->cur);
 			if (argp >= 0) {
 				cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 				cg_li(c, R->r0, 0);
 			}
 		}
-		if (!ng)
+		if (hi <= lo)
 			continue;
+		bool dual = lo < nd, loads = argp >= 0 && lo >= g0;
 		int kt = sinan_asm_label(c->a);
-		cg_li(c, R->cnt, (uint64_t)ng);
+		cg_li(c, R->cnt, (uint64_t)(hi - lo));
 		sinan_asm_bind(c->a, kt);
 		for (int i = 1; i <= ns; i++)
-			emit_chunk(c, m, R, L, i % ns, true, mode);
-		if (half && argp >= 0)
+			emit_chunk(c, m, R, L, i % ns, true, mode, dual);
+		if (loads)
 			emit_part_load(c, m, R, L, argp, prow);
 		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
 		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
 	}
 	for (int i = 1; i <= rest; i++)
-		emit_chunk(c, m, R, L, i % ns, true, mode);
+		emit_chunk(c, m, R, L, i % ns, true, mode, false);
 	if (argp >= 0) {	/* what is left, then the UB has them */
 		emit_part_load(c, m, R, L, argp, m->tm);
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
@@ -887,16 +963,23 @@ out:
 	cg_alu(c, SINAN_ALU_ADD, R->r0, R->r0, CG_I((uint64_t)m->rc));
 }
 
-/* The K loop of the item, with its resident panel (part) loaded by the first item that uses it. */
-static void emit_item_k(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int64_t nch, int argp)
+/*
+ * The K loop of the item (L0C buffer @p), with its resident panel (part) loaded by the first
+ * item that uses it. The block's first item also runs the next item's first chunks when the
+ * next item is in this block and panel and full width (emit_kloop KL_DUAL), and leaves
+ * R->cnt = 1 for it (else 0): the next item then runs only its remaining chunks.
+ */
+static void emit_item_k(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int64_t nch, int argp, int p)
 {
 	bool nz = m->pl && m->pl->path == MM_NZ, res = nz && (m->pl->resident || m->S > 1);
 
 	if (!res) {
-		emit_kloop(c, m, R, L, nz ? CH_NZ_STREAM : CH_GEN, nch, argp);
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+		emit_kloop(c, m, R, L, nz ? CH_NZ_STREAM : CH_GEN, nch, argp, KL_ALL);
 		return;
 	}
 	int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
+	int single = sinan_asm_label(c->a), pre = sinan_asm_label(c->a);
 	/* panel (part) id = it / NT: (bt, mt, part) */
 	cg_li(c, 26, (uint64_t)m->NT);
 	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->t1, R->it, 26);
@@ -906,13 +989,76 @@ static void emit_item_k(struct cg *c, struct mm *m, struct mmr *R, struct lay *L
 	sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
 	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
 	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->t1, 0);
+	sinan_asm_jmp(c->a, single);
+	/* the block's first item: both L0C buffers are free (later, the other one is still
+	 * going to device memory, which the dual chunks would wait for) */
 	sinan_asm_bind(c->a, first);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->t1, 0);
-	emit_kloop(c, m, R, L, CH_NZ_FIRST, nch, argp);
+	if (m->dualg) {
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->it, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, R->hi, single);
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->nt, CG_I(m->N % m->tn ? 2 : 1));
+		cg_li(c, 26, (uint64_t)m->NT);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, 26, single);
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)(1 - p));
+		emit_kloop(c, m, R, L, CH_NZ_FIRST, nch, argp, KL_DUAL);
+		cg_li(c, R->cnt, 1);
+		sinan_asm_jmp(c->a, done);
+	}
+	sinan_asm_bind(c->a, single);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+	emit_kloop(c, m, R, L, CH_NZ_FIRST, nch, argp, KL_ALL);
+	cg_li(c, R->cnt, 0);
 	sinan_asm_jmp(c->a, done);
 	sinan_asm_bind(c->a, same);
-	emit_kloop(c, m, R, L, CH_NZ_REST, nch, argp);
+	if (m->dualg)
+		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, pre);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+	emit_kloop(c, m, R, L, CH_NZ_REST, nch, argp, KL_ALL);
+	cg_li(c, R->cnt, 0);
+	if (m->dualg) {
+		sinan_asm_jmp(c->a, done);
+		sinan_asm_bind(c->a, pre);	/* its buffer was waited for by the item before */
+		emit_kloop(c, m, R, L, CH_NZ_REST, nch, argp, KL_FROM);
+		cg_li(c, R->cnt, 0);
+	}
 	sinan_asm_bind(c->a, done);
+}
+
+/*
+ * The epilogue of a middle split-K part, the whole tile at once: L0C -> UB, + the partial sums
+ * (which the next item may then load over), back to the partial sums. Every epilogue through
+ * the UB waits (MTE3 -> FIX 2) until this store has read the tile, which lies over their rows.
+ */
+static void emit_mid_full(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int argp)
+{
+	const int f = SINAN_DT_FP32;
+	uint64_t p4 = (uint64_t)pitch(m->tn, 4) * 4;
+
+	cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
+	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->nl, CG_I(15));
+	cg_alu(c, SINAN_ALU_SHR, R->t1, R->t1, CG_I(4));
+	cg_fixp(c, SINAN_BUF_UB, f, 0, CG_I(L->full), CG_I(L->l0c[L->cur]), CG_R(R->ml), CG_R(R->nl), CG_I(p4),
+		CG_R(R->t1));
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
+	cg_vbin(c, SINAN_VB_ADD, f, 0, CG_I(L->full), CG_I(L->full), CG_I(L->pt), CG_R(R->nl), CG_R(R->ml), p4, p4, p4);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, 0);
+	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, 0);
+	cg_li(c, R->r0, 0);
+	part_addr(c, m, R, R->t0, argp);
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->nl, CG_I(4));
+	cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_I(L->full), CG_R(R->ml), CG_R(R->t1), CG_I(p4),
+	       CG_I((uint64_t)(m->N * 4)));
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
 }
 
 /* The epilogue of the item (all of it through the UB, row chunk by row chunk). */
@@ -922,6 +1068,8 @@ static void emit_item_epi(struct cg *c, struct mm *m, struct mmr *R, struct lay 
 	int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
 	if (argp >= 0)	/* the partial sums are in the UB (emit_kloop) */
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
+	if (m->midfull)	/* a middle part's store has read its tile (emit_mid_full) */
+		cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
 	cg_li(c, R->r0, 0);
 	sinan_asm_bind(c->a, et);
 	sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
@@ -932,6 +1080,8 @@ static void emit_item_epi(struct cg *c, struct mm *m, struct mmr *R, struct lay 
 	sinan_asm_bind(c->a, ee);
 	if (argp >= 0)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+	if (m->midfull)
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
 }
 
 /*
@@ -1004,22 +1154,21 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
 	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
-	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
 	if (S == 1) {
-		emit_item_k(c, m, R, L, m->KC, -1);
+		emit_item_k(c, m, R, L, m->KC, -1, p);
 	} else {	/* part 0; middle parts; the last part (which may have fewer chunks) */
 		int k_last = sinan_asm_label(c->a), k_mid = sinan_asm_label(c->a), kdone = sinan_asm_label(c->a);
 		cg_li(c, 26, (uint64_t)((S - 1) * m->Kp));
 		sinan_asm_br(c->a, SINAN_BR_EQ, R->kb, 26, k_last);
 		sinan_asm_br(c->a, SINAN_BR_NE, R->kb, 0, k_mid);
-		emit_item_k(c, m, R, L, m->KCp, -1);
+		emit_item_k(c, m, R, L, m->KCp, -1, p);
 		sinan_asm_jmp(c->a, kdone);
 		sinan_asm_bind(c->a, k_mid);
 		if (S > 2)
-			emit_item_k(c, m, R, L, m->KCp, args[5]);
+			emit_item_k(c, m, R, L, m->KCp, args[5], p);
 		sinan_asm_jmp(c->a, kdone);
 		sinan_asm_bind(c->a, k_last);
-		emit_item_k(c, m, R, L, m->KCl, args[5]);
+		emit_item_k(c, m, R, L, m->KCl, args[5], p);
 		sinan_asm_bind(c->a, kdone);
 	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
@@ -1053,15 +1202,18 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 			CG_I((uint64_t)(m->N * 4)), CG_R(R->t1));
 		sinan_asm_jmp(c->a, e_done);
 		sinan_asm_bind(c->a, e_mid);
-		if (S > 2)	/* middle parts: partial sums += this part's */
+		if (S > 2 && m->midfull)	/* middle parts: partial sums += this part's */
+			emit_mid_full(c, m, R, L, args[5]);
+		else if (S > 2)
 			emit_item_epi(c, m, R, L, args, args[5], true);
 		sinan_asm_jmp(c->a, e_done);
 		sinan_asm_bind(c->a, e_last);
 		emit_item_epi(c, m, R, L, args, args[5], false);
 		sinan_asm_bind(c->a, e_done);
-		/* the next item's K loop waits for this item's partial sums to be written */
-		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 7);
-		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 7);
+		/* the item after next (the same L0C buffer) waits in its K loop for this item's partial
+		 * sums to be written: a part reads those of the part before, at least 2 items back */
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + (unsigned int)p);
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + (unsigned int)p);
 	}
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
 }
@@ -1107,6 +1259,8 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
 		if (nz)
 			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s);
+		if (m.dualg)
+			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)m.ns + s);
 	}
 	for (unsigned int s = 0; s < 2; s++)
 		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
@@ -1117,8 +1271,12 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
 	if (m.S > 1) {	/* the UB's partial sums are free; no partial sums are being written */
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
-		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 7);
-		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 7);
+		for (unsigned int i = 6; i < 8; i++) {
+			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, i);
+			cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, i);
+		}
+		if (m.midfull)
+			cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
 	}
 	if (m.direct && (m.alpha != 1.0))
 		cg_setcfg(c, SINAN_CFG_QSCALE, CG_I(cg_fbits(m.alpha)));

@@ -296,8 +296,25 @@ static void matmul_split_k(void **state)
 	struct bargs h = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 3, .rb = 2, .a = { 2, 256, 1100 },
 			   .b = { 1100, 300 }, .bconst = true, .seed = 23, .rc = -1 };
 	check(b_binary, &h, 1e-2, 1e-2);
+	/* the per-core bandwidth of the default chip and 512 KiB of L1: two parts of 24 and 23
+	 * chunks, long enough that a part's first item also runs the next n tile's first chunks */
+	t.l1 = 512 << 10;
+	t.devmem_bw_mbps = 75000;
+	struct bargs d = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 3, .rb = 2, .a = { 2, 256, 1500 },
+			   .b = { 1500, 512 }, .bconst = true, .seed = 24, .rc = -1 };
+	check(b_binary, &d, 1e-2, 1e-2);
 	t_target = NULL;
 	t_expect_scratch = false;
+}
+
+/* A panel's first item also runs the next item's first chunks (the default chip; 4 panels
+ * of 4 n tiles, the last narrow, 2 items per core) */
+static void matmul_dual(void **state)
+{
+	(void)state;
+	struct bargs a = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 3, .rb = 2, .a = { 4, 256, 700 },
+			   .b = { 700, 400 }, .bconst = true, .seed = 25, .rc = -1 };
+	check(b_binary, &a, 1e-2, 1e-2);
 }
 
 static int reset_target(void **state)
@@ -321,6 +338,7 @@ int main(void)
 		cmocka_unit_test(matmul_epilogues),
 		cmocka_unit_test(matmul_fp16),
 		cmocka_unit_test_teardown(matmul_split_k, reset_target),
+		cmocka_unit_test(matmul_dual),
 	};
 	return cmocka_run_group_tests_name("compiler-kernels", tests, t_dev_setup, t_dev_teardown);
 }
