@@ -386,7 +386,7 @@ struct crg {
 struct clay {
 	uint32_t wl1, fmap, fsz;	/* L1: weights, band buffer(s) of fsz bytes */
 	uint32_t l0a[4], l0b[4], l0c[2];
-	uint32_t res, tmp, bias, out[2], ball;
+	uint32_t res[2], tmp, bias, out[2], ball;
 	int cur;
 };
 
@@ -575,6 +575,29 @@ static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg 
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->woff, R->woff, R->len);
 }
 
+/* MTE2: the packed weights of channel tile @ntr (one group) to their place in L1, then
+ * MTE2 -> MTE1 5. Uses t1, len. */
+static void emit_wtile_load(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int aw,
+			    unsigned int ntr)
+{
+	uint64_t tile = (uint64_t)(p->KC * p->tk * p->tn * p->es);
+	/* bytes: KC * tk * align16(min(tn, Mg - nt * tn)) * es */
+	cg_alu(c, SINAN_ALU_MUL, R->t1, ntr, CG_I((uint64_t)p->tn));
+	cg_li(c, 26, (uint64_t)p->Mg);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->len, 26, R->t1);
+	cg_alu(c, SINAN_ALU_MINU, R->len, R->len, CG_I((uint64_t)p->tn));
+	cg_alu(c, SINAN_ALU_ADD, R->len, R->len, CG_I(15));
+	cg_alu(c, SINAN_ALU_SHR, R->len, R->len, CG_I(4));
+	cg_alu(c, SINAN_ALU_MUL, R->len, R->len, CG_I((uint64_t)(16 * p->KC * p->tk * p->es)));
+	cg_ldarg(c, R->t1, aw);
+	cg_alu(c, SINAN_ALU_MUL, 27, ntr, CG_I(tile));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, 27);
+	cg_alu(c, SINAN_ALU_MUL, 27, ntr, CG_I(tile));
+	cg_alu(c, SINAN_ALU_ADD, 27, 27, CG_I(L->wl1));
+	cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(27), CG_R(R->t1), CG_I(1), CG_R(R->len), CG_I(0), CG_I(0));
+	cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+}
+
 static void emit_act(struct cg *c, int act, float aa, float ab, uint32_t x, uint32_t t, struct cg_v n, struct cg_v r,
 		     uint64_t pp)
 {
@@ -744,15 +767,23 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	int64_t nb = bias0 ? (int64_t)cc_tensor_elems(bias0) : 0, bes0 = bias0 ? esz(cc_hw_dtype(bias0->dtype)) : 0;
 	bool ball = bias0 && p->G == 1;
 	int64_t ballb = ball ? CC_ALIGN(nb * 4, 32) + CC_ALIGN(nb * bes0, 32) : 0;
-	int64_t rcap = ((int64_t)t->ub - 4 * p4 - ballb) / (2 * p4 + 2 * po);
+	/* UB: two fp32 result buffers (the fixpipe fills one while the vector unit works on the other),
+	 * the activation's scratch (HardSwish), the bias, two output buffers, the whole bias */
+	bool fused = !strcmp(n->domain, "sinan");
+	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
+	bool tmpb = act == cc_act_code("HardSwish");
+	int64_t rcap = ((int64_t)t->ub - 2 * p4 - ballb) / ((tmpb ? 3 : 2) * p4 + 2 * po);
 	int64_t rcr = CC_MIN(rcap / 16 * 16, p->tm);
 	if (rcr < 16 || 4 * a0 > t->l0a || 4 * b0 > t->l0b || 2 * L.l0c[1] > t->l0c)
 		return NERR(g, n, ENOTSUP, "convolution tiles do not fit the on-chip buffers");
 	uint32_t off = 0;
-	L.res = off;
-	off += (uint32_t)(rcr * p4);
+	for (int i = 0; i < 2; i++) {
+		L.res[i] = off;
+		off += (uint32_t)(rcr * p4);
+	}
 	L.tmp = off;
-	off += (uint32_t)(rcr * p4);
+	if (tmpb)
+		off += (uint32_t)(rcr * p4);
 	L.bias = off;
 	off += (uint32_t)p4 * 2;
 	L.out[0] = off;
@@ -761,10 +792,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	off += (uint32_t)(rcr * po);
 	L.ball = off;	/* fp32 bias, then its staging copy */
 
-	bool fused = !strcmp(n->domain, "sinan");
 	struct cc_tensor *bias = !p->integer && p->nin0 > 2 ? n->in[2] : NULL;
 	struct cc_tensor *padv = p->integer && p->nin0 > 2 ? n->in[2] : NULL;
-	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
 	float aa = fused ? cc_attr_f(n, "act_alpha", 0) : 0, ab = fused ? cc_attr_f(n, "act_beta", 0) : 0;
 	int dt = cc_hw_dtype(p->y5->dtype);
 	int64_t P = p->OH * p->OW, nbands = CC_DIV_UP(p->OH, p->band);
@@ -788,8 +817,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		sinan_asm_ld(c->a, 1, false, R.t0, R.t0, 0);
 		sinan_asm_setcfg(c->a, SINAN_CFG_PADVAL, R.t0);
 	}
-	/* weights into L1 once */
-	if (p->wres) {
+	/* weights into L1 once: all at once, or (one group) channel tile by channel tile as the
+	 * block's first items need them (emit_wslice_next), so that work starts with the first */
+	bool wprog = p->wres && p->G == 1 && p->NT > 1;
+	if (p->wres && !wprog) {
 		cg_ldarg(c, R.t0, aw);
 		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L.wl1), CG_R(R.t0), CG_I(1), CG_I(p->wbytes), CG_I(0), CG_I(0));
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
@@ -805,6 +836,7 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 1);
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 1);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 1);
 	if (p->dbl) {	/* both band buffers free */
@@ -829,6 +861,11 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	cg_li(c, R.cur, UINT64_MAX);
 	cg_li(c, R.wcur, UINT64_MAX);
 	cg_block_range(c, R.it, R.hi, items);
+	if (wprog) {	/* the first item's tile (it % NT) */
+		cg_alu(c, SINAN_ALU_REMU, R.t0, R.it, CG_I((uint64_t)p->NT));
+		emit_wtile_load(c, p, &R, &L, aw, R.t0);
+		cg_li(c, R.wcur, 0);
+	}
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	for (int par = 0; par < 2; par++) {
@@ -876,6 +913,18 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		unsigned int ihs = R.k0, hb = R.kl;	/* free until the K loop */
 		band_cfg(c, p, &R, ihs, hb);
 		emit_band(c, p, &R, &L, ax, ihs, hb, p->wslice ? PT : PT * p->NT, nbands);
+		if (wprog) {	/* the block's first NT items: wait for this tile, load the next */
+			int done = sinan_asm_label(c->a);
+			cg_li(c, 26, (uint64_t)p->NT);
+			sinan_asm_br(c->a, SINAN_BR_GEU, R.wcur, 26, done);
+			cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+			cg_alu(c, SINAN_ALU_ADD, R.wcur, R.wcur, CG_I(1));
+			sinan_asm_br(c->a, SINAN_BR_GEU, R.wcur, 26, done);
+			cg_alu(c, SINAN_ALU_ADD, R.t0, R.nt, CG_I(1));
+			cg_alu(c, SINAN_ALU_REMU, R.t0, R.t0, CG_I((uint64_t)p->NT));
+			emit_wtile_load(c, p, &R, &L, aw, R.t0);
+			sinan_asm_bind(c->a, done);
+		}
 		if (p->wslice) {	/* this channel tile's slice of the weights into L1 when it changes */
 			int wsame = sinan_asm_label(c->a), wfirst = sinan_asm_label(c->a);
 			sinan_asm_br(c->a, SINAN_BR_EQ, R.nt, R.wcur, wsame);
@@ -983,18 +1032,21 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 					CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(ncr), CG_I(1), 0, 0);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 		}
-		/* epilogue in row chunks of rcr positions */
+		/* epilogue in row chunks of rcr positions; buffers res/out[s] */
 		int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
 		cg_li(c, R.r0, 0);
 		sinan_asm_bind(c->a, et);
-		for (int s = 0; s < 2; s++) {
+		for (int s0 = 0; s0 < 2; s0++) {
+			/* buffers alternate by chunk; items of an odd number of chunks start with their
+			 * parity (an item of one chunk takes the other buffers than the item before) */
+			const int s = (s0 + (CC_DIV_UP(p->tm, rcr) % 2 ? par : 0)) % 2;
 			sinan_asm_br(c->a, SINAN_BR_GEU, R.r0, R.pl, ee);
 			/* rows = min(rcr, pl - r0) -> kl (free after the K loop) */
 			unsigned int rows = R.kl;
 			sinan_asm_alu(c->a, SINAN_ALU_SUB, rows, R.pl, R.r0);
 			cg_alu(c, SINAN_ALU_MINU, rows, rows, CG_I((uint64_t)rcr));
-			/* FIXP rows [r0, +rows) of L0C -> res */
-			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+			/* FIXP rows [r0, +rows) of L0C -> res[s] */
+			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, (unsigned int)s);
 			cg_alu(c, SINAN_ALU_ADD, R.t1, R.nl, CG_I(15));
 			cg_alu(c, SINAN_ALU_SHR, R.t1, R.t1, CG_I(4));
 			cg_alu(c, SINAN_ALU_SHR, R.t0, R.r0, CG_I(4));
@@ -1002,19 +1054,23 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			cg_alu(c, SINAN_ALU_SHL, R.t0, R.t0, CG_I(10));
 			cg_alu(c, SINAN_ALU_ADD, R.t0, R.t0, CG_I(L.l0c[par]));
 			if (p->integer)	/* int32 as is */
-				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res), CG_R(R.t0), CG_R(rows),
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res[s]), CG_R(R.t0), CG_R(rows),
 					CG_R(R.nl), CG_I((uint64_t)p4), CG_R(R.t1));
 			else
-				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(ncr),
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res[s]), CG_R(R.t0), CG_R(rows), CG_R(ncr),
 					CG_I((uint64_t)p4), CG_R(R.t1));
-			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
-			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, (unsigned int)s);
+			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, (unsigned int)s);
 			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
-			struct cg_v res = CG_I(L.res), nn = CG_R(ncr), rr = CG_R(rows);
+			struct cg_v res = CG_I(L.res[s]), nn = CG_R(ncr), rr = CG_R(rows);
 			if (bias)
 				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, ball ? CG_R(R.woff) : CG_I(L.bias), nn, rr,
 					(uint64_t)p4, (uint64_t)p4, 0);
-			emit_act(c, act, aa, ab, L.res, L.tmp, nn, rr, (uint64_t)p4);
+			/* Relu after the rounding to a narrower output type: the same values (rounding is
+			 * monotonic and keeps 0), half the vector work */
+			bool late_relu = act == cc_act_code("Relu") && !p->integer && dt != SINAN_DT_FP32;
+			if (!late_relu)
+				emit_act(c, act, aa, ab, L.res[s], L.tmp, nn, rr, (uint64_t)p4);
 			if (p->integer)
 				cg_vun(c, SINAN_VU_COPY, SINAN_DT_INT32, CG_I(L.out[s]), res, nn, rr, (uint64_t)po, (uint64_t)p4);
 			else if (dt == SINAN_DT_FP32)
@@ -1022,7 +1078,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			else
 				cg_vcvt(c, SINAN_DT_FP32, (unsigned int)dt, SINAN_RND_EVEN, 0, CG_I(L.out[s]), res, nn, rr,
 					(uint64_t)po, (uint64_t)p4);
-			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, (unsigned int)s);
+			if (late_relu)
+				cg_vun(c, SINAN_VU_RELU, (unsigned int)dt, CG_I(L.out[s]), CG_I(L.out[s]), nn, rr, (uint64_t)po,
+				       (uint64_t)po);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
 			/* MTE3: per C0 channel block j: rows of c0 elements to yoff + (j * P + r0) * c0 * es */
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);

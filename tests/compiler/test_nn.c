@@ -125,6 +125,9 @@ static void conv_shapes(void **state)
 		{ 1, 3, 23, 23, 16, 7, 7, 1, 2, 3, 1, true, "Relu", false },	/* stem */
 		{ 1, 20, 7, 7, 20, 3, 3, 1, 1, 1, 1, true, "Relu", true },		/* residual block */
 		{ 1, 64, 6, 6, 40, 1, 1, 1, 2, 0, 1, true, NULL, false },
+		/* 3 channel tiles of resident weights, loaded tile by tile as the first items of a
+		 * core come (cores starting at each tile, wrapping around) */
+		{ 5, 16, 9, 9, 300, 3, 3, 1, 1, 1, 1, true, "Relu", false },
 	};
 	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
 		const struct conv_case *c = &cs[i];
