@@ -192,7 +192,9 @@ static double conv_bound(const struct layer *l, int64_t n, char *why, size_t len
 	double macs = (double)n * l->m * oh * oh * l->c * l->k * l->k;
 	double cube = macs / (4096.0 * props.num_cores);
 	double bpc = (double)props.devmem_bw_mbps / props.clock_mhz;
-	double rd = 2.0 * ((double)n * c16 * l->hw * l->hw + (double)l->m * l->c * l->k * l->k);
+	/* a 1x1 convolution of stride s reads the rows it uses, 1 / s of them */
+	double rows = l->k == 1 && l->s > 1 ? (double)oh : (double)l->hw;
+	double rd = 2.0 * ((double)n * c16 * rows * l->hw + (double)l->m * l->c * l->k * l->k);
 	double wr = 2.0 * (double)n * m16 * oh * oh;
 	double mem = (rd > wr ? rd : wr) / bpc;
 	double pad = (double)l->c / (double)c16;

@@ -128,6 +128,8 @@ static void conv_shapes(void **state)
 		/* 3 channel tiles of resident weights, loaded tile by tile as the first items of a
 		 * core come (cores starting at each tile, wrapping around) */
 		{ 5, 16, 9, 9, 300, 3, 3, 1, 1, 1, 1, true, "Relu", false },
+		/* 1x1 stride 2 on odd sizes: only the rows used are loaded */
+		{ 3, 24, 7, 9, 20, 1, 1, 1, 2, 0, 1, true, "Relu", false },
 	};
 	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
 		const struct conv_case *c = &cs[i];
