@@ -6,6 +6,7 @@
  * the ioctl table and the parameter queries.
  */
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 
@@ -36,6 +37,18 @@ MODULE_PARM_DESC(dbg_mask, "Debug categories: 1 reg, 2 irq, 4 fw, 8 mmu, 0x10 ge
 unsigned int sinan_job_timeout_ms = 5000;
 module_param_named(job_timeout_ms, sinan_job_timeout_ms, uint, 0444);
 MODULE_PARM_DESC(job_timeout_ms, "Default job timeout in ms (per queue: drm_sinan_queue_create.timeout_ms)");
+
+static unsigned int sinan_host_mem_limit_mb;
+module_param_named(host_mem_limit_mb, sinan_host_mem_limit_mb, uint, 0644);
+MODULE_PARM_DESC(host_mem_limit_mb, "Total size of host BOs per device in MiB (0: half of RAM)");
+
+/* Bytes of host BOs a device may have: pinned memory must leave the system room. */
+u64 sinan_host_mem_limit(void)
+{
+	u32 mb = READ_ONCE(sinan_host_mem_limit_mb);
+
+	return mb ? (u64)mb << 20 : ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+}
 
 unsigned int sinan_fw_boot_timeout_ms = 2000;
 module_param_named(fw_boot_timeout_ms, sinan_fw_boot_timeout_ms, uint, 0644);

@@ -45,6 +45,7 @@
 
 extern unsigned int sinan_dbg_mask;
 extern unsigned int sinan_job_timeout_ms;
+u64 sinan_host_mem_limit(void);
 extern unsigned int sinan_fw_boot_timeout_ms;
 extern unsigned int sinan_hb_period_ms;
 

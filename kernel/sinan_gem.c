@@ -263,7 +263,7 @@ int sinan_bo_create_ioctl(struct drm_device *dev, void *data, struct drm_file *f
 	if (args->placement == DRM_SINAN_BO_PLACEMENT_DEVICE)
 		limit = sdev->hw.devmem_size - SINAN_FW_RESERVED;
 	else
-		limit = (u64)totalram_pages() << PAGE_SHIFT;
+		limit = sinan_host_mem_limit();
 	if (size > limit)
 		return -ENOMEM;
 
@@ -273,13 +273,26 @@ int sinan_bo_create_ioctl(struct drm_device *dev, void *data, struct drm_file *f
 			return PTR_ERR(bo) == -ENOSPC ? -ENOMEM : PTR_ERR(bo);
 		obj = &bo->base.base;
 	} else {
+		/*
+		 * Host BOs are pinned while the device maps them, out of reach
+		 * of reclaim and of the OOM killer's accounting: keep their
+		 * total under a limit (like TTM's GTT limit), or a process could
+		 * pin all of RAM.
+		 */
+		if (atomic64_add_return(size, &sdev->hostmem_used) > sinan_host_mem_limit()) {
+			atomic64_sub(size, &sdev->hostmem_used);
+			sinan_dbg(sdev, GEM, "host BO of %llu bytes: over the host memory limit\n",
+				  size);
+			return -ENOMEM;
+		}
 		shmem = drm_gem_shmem_create(dev, size);
-		if (IS_ERR(shmem))
+		if (IS_ERR(shmem)) {
+			atomic64_sub(size, &sdev->hostmem_used);
 			return PTR_ERR(shmem);
+		}
 		obj = &shmem->base;
 		bo = to_sinan_bo(obj);
 		bo->accounted = size;
-		atomic64_add(size, &sdev->hostmem_used);
 	}
 	ret = drm_gem_handle_create(file, obj, &args->handle);
 	drm_gem_object_put(obj);

@@ -43,6 +43,18 @@ case "${1:-}" in
 		echo "0 passed, 0 failed (no test ran)"
 		exit 1
 	fi
+	# CI shows only the end of the output: repeat, for every failed suite,
+	# its failure lines and its last lines, so the cause is on screen.
+	for fs in ${failed_suites:-}; do
+		lg=$BUILD/test/logs/$fs.log
+		[ -f "$lg" ] || continue
+		echo "=== why $fs failed ($lg):"
+		tr -d '\r' <"$lg" | grep -E -m 30 \
+			'\[  (FAILED|ERROR) +\]|^not ok|Bail out|SINAN-TEST: [0-9]+ passed, [1-9]|exited with status|^FAIL|: error: |Traceback|Kernel panic|Oops|BUG:|Segmentation fault|[Tt]imed out' |
+			cut -c1-300
+		echo "--- last lines of $fs:"
+		tr -d '\r' <"$lg" | tail -n 15 | cut -c1-300
+	done
 	[ -n "${failed_suites:-}" ] && echo "failed suites:${failed_suites}"
 	line="$p passed, $f failed"
 	[ "$s" -gt 0 ] && line+=", $s skipped"

@@ -113,6 +113,44 @@ struct sinan_model_io {
 	size_t bytes;
 };
 
+/** Methods of sinan_graph_calibrate(). Append only. */
+enum sinan_calibration_method {
+	SINAN_CALIBRATION_MAX = 0,		/* scale = max|x| / 127 */
+	SINAN_CALIBRATION_PERCENTILE = 1,	/* scale = percentile of |x| / 127 */
+};
+
+/**
+ * struct sinan_calibration_options - how sinan_graph_calibrate() picks scales.
+ * @size: sizeof(struct sinan_calibration_options).
+ * @method: SINAN_CALIBRATION_*.
+ * @percentile: SINAN_CALIBRATION_PERCENTILE: P in (0, 100], e.g. 99.99.
+ * @flags: SINAN_MODEL_F_NO_FUSION if the model will be compiled with it
+ *   (the file then names the unfused tensors).
+ */
+struct sinan_calibration_options {
+	size_t size;
+	enum sinan_calibration_method method;
+	double percentile;
+	uint32_t flags;
+};
+
+/**
+ * Write a calibration file for precision mode int8 (the format of
+ * sinan_model_options.calibration): runs @graph on the host's plain-C
+ * reference executor over @num_runs sets of sample inputs and gives every
+ * float32 activation a symmetric int8 scale (zero point 0): max|x| / 127
+ * over all runs, or the chosen percentile of |x| / 127.
+ * @inputs: @num_runs * @num_inputs values, run after run; in a run, names
+ *   in any order, or all NULL for the graph's inputs in order. Every input
+ *   needs fixed dimensions (sinan_graph_bind_input() symbolic ones first),
+ *   the same in every run.
+ * Like sinan_model_compile(), this transforms @graph (inference, fusion):
+ * compile a fresh import or build of the model.
+ */
+SINAN_API sinan_status sinan_graph_calibrate(sinan_graph_t graph, uint32_t num_runs, uint32_t num_inputs,
+					     const struct sinan_model_io *inputs,
+					     const struct sinan_calibration_options *opts, const char *path);
+
 /** Run the model once and wait: copies inputs in, runs, copies outputs out. */
 SINAN_API sinan_status sinan_model_run(sinan_model_t model, uint32_t num_inputs,
 				       const struct sinan_model_io *inputs, uint32_t num_outputs,

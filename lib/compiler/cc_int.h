@@ -254,6 +254,12 @@ struct cc_view {
 };
 void cc_view_of(struct cc_view *v, const struct cc_tensor *t);
 uint64_t cc_view_elems(const struct cc_view *v);
+/* The elements of @v as doubles (malloc'd), or NULL if out of memory: references read
+ * them instead of converting element by element, which changes no result. */
+double *cc_view_doubles(const struct cc_view *v);
+/* c[M][N] = sum over k, in order, of A(i, k) * B(k, j) in double (A, B transposed if
+ * @ta, @tb): the same sums as the references' (i, j, k) loops, in a cache-friendly order. */
+void cc_ref_gemm(const double *a, const double *b, double *c, int64_t M, int64_t N, int64_t K, bool ta, bool tb);
 
 /* ---- op table (ops.c) ------------------------------------------------------- */
 enum {
@@ -312,6 +318,11 @@ int cc_const_ints(struct cc_graph *g, const struct cc_node *n, int idx, int64_t 
 /* ---- reference executor (ref_exec.c) ---------------------------------------- */
 /* Run the whole graph on the host: inputs in graph input order, outputs malloc'd. */
 int cc_ref_run(struct cc_graph *g, const struct cc_view *inputs, struct cc_view *outputs);
+/* The same, calling @obs with every graph input and every computed node output (in
+ * execution order, while the value is alive); a non-zero return stops the run with it. */
+typedef int (*cc_ref_observer)(void *ctx, const struct cc_tensor *t, const struct cc_view *v);
+int cc_ref_run_observe(struct cc_graph *g, const struct cc_view *inputs, struct cc_view *outputs,
+		       cc_ref_observer obs, void *ctx);
 
 /* ---- ONNX helpers (onnx_import.c) ------------------------------------------------ */
 /* Decode an Onnx__TensorProto (@tensor_proto) into a malloc'd view. */

@@ -19,6 +19,7 @@
 
 #include <isa/sinan_asm.h>
 #include <sinan_hw/sinan_isa.h>
+#include <sinan/sinan.h>
 
 #define CG_MAX_ARGS	64
 
@@ -231,5 +232,10 @@ struct cc_copts {
 	const char *calibration;	/* int8: calibration file, or NULL */
 };
 int cc_compile(struct cc_graph *g, const struct cc_target *tgt, const struct cc_copts *o, struct cc_program **out);
+/* cc_compile() and the model image (*image malloc'ed); for tests, any target. */
+int cc_compile_image(struct cc_graph *g, const struct cc_target *t, const struct cc_copts *co, void **image,
+		     size_t *bytes);
+/* 0 or -errno of the compiler -> the API's status (model.c). */
+sinan_status cc_status(int rc);
 
 #endif /* SINAN_CG_INT_H */

@@ -840,3 +840,39 @@ uint64_t cc_view_elems(const struct cc_view *v)
 {
 	return cc_dims_elems(v->rank, v->dims, NULL);
 }
+
+double *cc_view_doubles(const struct cc_view *v)
+{
+	uint64_t n = cc_view_elems(v);
+	double *d = n <= (SIZE_MAX / sizeof(double)) ? malloc(sizeof(double) * (size_t)(n ? n : 1)) : NULL;
+
+	if (!d)
+		return NULL;
+	if (v->dtype == SINAN_TYPE_FLOAT) {
+		const float *f = v->data;
+		for (uint64_t i = 0; i < n; i++)
+			d[i] = f[i];
+	} else {
+		for (uint64_t i = 0; i < n; i++)
+			d[i] = cc_ld(v->dtype, v->data, i);
+	}
+	return d;
+}
+
+void cc_ref_gemm(const double *a, const double *b, double *c, int64_t M, int64_t N, int64_t K, bool ta, bool tb)
+{
+	for (int64_t i = 0; i < M; i++) {
+		double *row = c + i * N;
+		for (int64_t j = 0; j < N; j++)
+			row[j] = 0;
+		for (int64_t k = 0; k < K; k++) {
+			double va = a[ta ? k * M + i : i * K + k];
+			if (tb)
+				for (int64_t j = 0; j < N; j++)
+					row[j] += va * b[j * K + k];
+			else
+				for (int64_t j = 0; j < N; j++)
+					row[j] += va * b[k * N + j];
+		}
+	}
+}

@@ -38,6 +38,10 @@ struct convplan {
 	int64_t N, G, C, M, Cg, Mg, C1, M1, H, W, OH, OW, KH, KW, SH, SW, DH, DW;
 	int64_t pt, pb, pl, pr;		/* pads of the equivalent (forward) convolution */
 	int64_t uh, uw;			/* ConvTranspose: upsampling strides (1 for Conv) */
+	int64_t xH, xW;			/* the 5HD input's image size (H, W unless subsampled) */
+	bool sub;			/* 1x1, stride > 1, no padding: only the rows used are loaded,
+					 * the kernel sees an image of them (H = OH rows, SH = 1) */
+	int64_t xSH;			/* ... picked every xSH rows */
 	int64_t c0, es;
 	int64_t tm, tn, tk, KC, NT, K;
 	int64_t band;			/* output rows per band */
@@ -136,6 +140,17 @@ static int geometry(struct cc_graph *g, struct cc_node *n, struct convplan *p)
 	p->C1 = CC_DIV_UP(p->Cg, p->c0);
 	p->M1 = CC_DIV_UP(p->Mg, p->c0);
 	p->K = p->C1 * p->KH * p->KW * p->c0;
+	p->xH = p->H;
+	p->xW = p->W;
+	p->xSH = 1;
+	/* a 1x1 convolution of vertical stride s (ResNet's downsampling projections) reads 1 / s of
+	 * its input: only those rows cross device memory (IMG2COL picks the columns) */
+	if (!tr && p->KH == 1 && p->KW == 1 && p->SH > 1 && p->G == 1 && !p->integer && !p->pt && !p->pb) {
+		p->sub = true;
+		p->xSH = p->SH;
+		p->H = p->OH;
+		p->SH = 1;
+	}
 	return 0;
 }
 
@@ -192,23 +207,57 @@ static bool bands(struct convplan *p, uint64_t avail)
 }
 
 /*
+ * Modeled cycles per core of a plan (the cost model's figures): the cube's tiles; device-memory
+ * reads of the feature-map bands (each band once per image with resident or streamed weights,
+ * once per channel tile with weight slices) and of the weights; the output's writes.
+ */
+static double plan_cost(const struct convplan *p, const struct cc_target *t)
+{
+	double cores = t->cores ? t->cores : 1;
+	double bw = (double)t->devmem_bw_mbps / (t->clock_mhz ? t->clock_mhz : 1) / cores;	/* per core */
+	int64_t nbands = CC_DIV_UP(p->OH, p->band), PT = CC_DIV_UP(p->band * p->OW, p->tm);
+	double items = (double)(p->N * p->G * nbands * PT * p->NT), per = ceil(items / cores);
+	int64_t k0 = p->es == 4 ? 8 : p->c0;
+	int64_t rows = CC_DIV_UP(p->band * p->OW, PT);	/* positions of an item, on average */
+	double mm = (double)(CC_DIV_UP(rows, 16) * CC_DIV_UP(p->tn, 16) * (p->KC * p->tk / k0) * (p->es == 4 ? 2 : 1));
+	double band = (double)p->fbytes;
+	double loads = p->wslice ? per / (double)PT : per / (double)(PT * p->NT);
+	double wts = p->wres ? (double)p->wbytes : p->wslice ? (double)p->sbytes * fmin((double)p->NT, ceil(per / (double)(PT *
+		     p->N * nbands)) + 1) : per * (double)(p->KC * p->tk * p->tn * p->es);
+	double rd = (ceil(loads) * band + wts) / bw, wr = per * (double)(rows * p->tn * p->oes) / bw;
+	return fmax(per * mm, fmax(rd, wr));
+}
+
+/*
  * Tiles: tm positions x tn channels per item (L0C holds two such fp32 tiles), K chunks of tk
  * (four slots in L0A/L0B). The weights stay in L1 if they fit half of it (wres); else, with
- * one group, the channel tiles narrow until one slice (K x tn) fits three quarters of L1 and
- * the items go slice by slice (wslice), each core keeping its slice; else they stream from
- * device memory chunk by chunk. The rest of L1 holds feature-map bands.
+ * one group, the items may go channel tile by channel tile (wslice), each core keeping its
+ * slice (K x tn, up to three quarters of L1); else they stream from device memory chunk by
+ * chunk. The rest of L1 holds feature-map bands. Of the tile shapes (tn from the widest down)
+ * and weight placements that fit, the one plan_cost() finds fastest.
  */
 static bool tiles(struct convplan *p, const struct cc_target *t)
 {
 	int64_t es = p->es, cap = es == 4 ? 128 : 256;
 	int64_t P = p->OH * p->OW;
 	int ns = 4;
+	struct convplan best;
+	double bestc = INFINITY;
 
-	p->tm = CC_MIN(CC_ALIGN(P, 16), cap);
-	p->tn = CC_MIN(CC_ALIGN(p->Mg, 16), cap);
-	while (p->tm * p->tn * 4 > (int64_t)t->l0c / 2)
-		p->tn > 16 ? (p->tn /= 2) : (p->tm /= 2);
-	for (;;) {
+	int64_t tn0 = CC_MIN(CC_ALIGN(p->Mg, 16), cap);
+	int64_t tq = CC_MAX(16, p->c0);	/* several channel tiles: whole C0 blocks each */
+	for (int64_t tn = tn0;; tn = CC_ALIGN(tn / 2, tq)) {
+		p->tn = tn;
+		if (tn < p->Mg && tn % tq) {
+			if (tn <= tq)
+				break;
+			continue;
+		}
+		p->tm = CC_MIN(CC_ALIGN(P, 16), cap);
+		while (p->tm > 16 && p->tm * p->tn * 4 > (int64_t)t->l0c / 2)
+			p->tm = CC_ALIGN(p->tm / 2, 16);
+		if (p->tm * p->tn * 4 > (int64_t)t->l0c / 2)
+			continue;
 		int64_t tk = CC_ALIGN(p->K, p->c0);
 		while (tk > p->c0 && (p->tm * tk * es > (int64_t)t->l0a / ns || tk * p->tn * es > (int64_t)t->l0b / ns))
 			tk = CC_ALIGN(tk / 2, p->c0);
@@ -220,20 +269,30 @@ static bool tiles(struct convplan *p, const struct cc_target *t)
 		for (int64_t nt = 0; nt < p->NT; nt++)
 			per_group += p->KC * tk * CC_ALIGN(CC_MIN(p->tn, p->Mg - nt * p->tn), 16);
 		p->wbytes = (uint64_t)(per_group * p->G * es);
-		p->wres = p->wbytes <= t->l1 / 2;
 		p->sbytes = (uint64_t)(p->KC * tk * p->tn * es);
-		bool sliceable = !p->wres && p->G == 1 && !p->wdyn_hint;
-		p->wslice = sliceable && p->sbytes <= t->l1 / 4 * 3;
-		uint64_t avail = t->l1 - (p->wres ? CC_ALIGN(p->wbytes, 512) : p->wslice ? CC_ALIGN(p->sbytes, 512) : 0);
-		if ((!sliceable || p->wslice) && bands(p, avail))
-			return true;
-		if (!sliceable || p->tn <= 16)
+		for (int mode = 0; mode < 3; mode++) {	/* resident, slices, streamed */
+			p->wres = mode == 0;
+			p->wslice = mode == 1;
+			if (p->wres && p->wbytes > t->l1 / 2)
+				continue;
+			if (p->wslice && (p->G != 1 || p->wdyn_hint || p->sbytes > t->l1 / 4 * 3))
+				continue;
+			uint64_t avail = t->l1 - (p->wres ? CC_ALIGN(p->wbytes, 512) : p->wslice ? CC_ALIGN(p->sbytes, 512) : 0);
+			if (!bands(p, avail))
+				continue;
+			double cst = plan_cost(p, t);
+			if (cst < bestc * 0.98) {	/* ties: the earlier (wider tiles, resident weights) */
+				bestc = cst;
+				best = *p;
+			}
+		}
+		if (tn <= tq)
 			break;
-		p->tn /= 2;
 	}
-	/* stream the weights */
-	p->wres = p->wslice = false;
-	return bands(p, t->l1);
+	if (bestc == INFINITY)
+		return false;
+	*p = best;
+	return true;
 }
 
 /* Conv weight W'[m][c][kh][kw] of the (forward) convolution, group @g. */
@@ -307,7 +366,7 @@ int cc_prelower_conv(struct cc_graph *g, const struct cc_target *t, struct cc_no
 		p->wsrc = n->in[1];
 	}
 	int dt = n->in[0]->dtype, ydt = n->out[0]->dtype;
-	int64_t xd[6] = { p->N, p->G, p->C1, p->H, p->W, p->c0 };
+	int64_t xd[6] = { p->N, p->G, p->C1, p->xH, p->xW, p->c0 };
 	int64_t yd[6] = { p->N, p->G, p->M1, p->OH, p->OW, p->c0 };
 	/* NC1HWC0 input/output (pass_layout.c, group 1) are used as they are; else 5HD scratch */
 	bool in5 = n->in[0]->c0 != 0, out5 = n->out[0]->c0 != 0;
@@ -389,7 +448,7 @@ struct crg {
 struct clay {
 	uint32_t wl1, fmap, fsz;	/* L1: weights, band buffer(s) of fsz bytes */
 	uint32_t l0a[4], l0b[4], l0c[2];
-	uint32_t res, tmp, bias, out[2], ball;
+	uint32_t res[2], tmp, bias, out[2], ball;
 	int cur;
 };
 
@@ -444,6 +503,31 @@ static void band_cfg(struct cg *c, const struct convplan *p, const struct crg *R
 static void load_band(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int ax,
 		      unsigned int bid, unsigned int ihs, unsigned int hb, int64_t nbands, unsigned int tmp)
 {
+	if (p->sub) {
+		/* rows ihs.. of the picked rows (input rows (ihs + r) * xSH): per channel block, hb
+		 * rows of W pixels every xSH rows; x30 counts (MOV's immediates take x26..x29) */
+		int pl_ = sinan_asm_label(c->a);
+		cg_ldarg(c, R->t0, ax);
+		cg_alu(c, SINAN_ALU_DIVU, R->t1, bid, CG_I((uint64_t)nbands));
+		cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(p->C1 * p->xH)));
+		cg_alu(c, SINAN_ALU_MUL, tmp, ihs, CG_I((uint64_t)p->xSH));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, tmp);
+		cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(p->W * 32)));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);	/* source: block 0, row ihs */
+		cg_alu(c, SINAN_ALU_AND, R->t1, bid, CG_I(p->dbl ? 1 : 0));
+		cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I(L->fsz));
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->fmap));	/* destination */
+		cg_alu(c, SINAN_ALU_MUL, tmp, hb, CG_I((uint64_t)(p->W * 32)));	/* plane bytes in L1 */
+		cg_li(c, 30, (uint64_t)p->C1);
+		sinan_asm_bind(c->a, pl_);
+		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(R->t1), CG_R(R->t0), CG_R(hb), CG_I((uint64_t)(p->W * 32)),
+		       CG_I((uint64_t)(p->xSH * p->W * 32)), CG_I((uint64_t)(p->W * 32)));
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->t0, CG_I((uint64_t)(p->xH * p->W * 32)));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, tmp);
+		cg_alu(c, SINAN_ALU_SUB, 30, 30, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_NE, 30, 0, pl_);
+		return;
+	}
 	/* src = x5 + ((bid / nbands) * C1 * H + ihs) * W * 32; nburst C1, burst hb*W*32, ss H*W*32 */
 	cg_ldarg(c, R->t0, ax);
 	cg_alu(c, SINAN_ALU_DIVU, R->t1, bid, CG_I((uint64_t)nbands));
@@ -578,6 +662,29 @@ static void emit_chunk(struct cg *c, const struct convplan *p, const struct crg 
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->woff, R->woff, R->len);
 }
 
+/* MTE2: the packed weights of channel tile @ntr (one group) to their place in L1, then
+ * MTE2 -> MTE1 5. Uses t1, len. */
+static void emit_wtile_load(struct cg *c, const struct convplan *p, const struct crg *R, const struct clay *L, int aw,
+			    unsigned int ntr)
+{
+	uint64_t tile = (uint64_t)(p->KC * p->tk * p->tn * p->es);
+	/* bytes: KC * tk * align16(min(tn, Mg - nt * tn)) * es */
+	cg_alu(c, SINAN_ALU_MUL, R->t1, ntr, CG_I((uint64_t)p->tn));
+	cg_li(c, 26, (uint64_t)p->Mg);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->len, 26, R->t1);
+	cg_alu(c, SINAN_ALU_MINU, R->len, R->len, CG_I((uint64_t)p->tn));
+	cg_alu(c, SINAN_ALU_ADD, R->len, R->len, CG_I(15));
+	cg_alu(c, SINAN_ALU_SHR, R->len, R->len, CG_I(4));
+	cg_alu(c, SINAN_ALU_MUL, R->len, R->len, CG_I((uint64_t)(16 * p->KC * p->tk * p->es)));
+	cg_ldarg(c, R->t1, aw);
+	cg_alu(c, SINAN_ALU_MUL, 27, ntr, CG_I(tile));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->t1, 27);
+	cg_alu(c, SINAN_ALU_MUL, 27, ntr, CG_I(tile));
+	cg_alu(c, SINAN_ALU_ADD, 27, 27, CG_I(L->wl1));
+	cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_R(27), CG_R(R->t1), CG_I(1), CG_R(R->len), CG_I(0), CG_I(0));
+	cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+}
+
 static void emit_act(struct cg *c, int act, float aa, float ab, uint32_t x, uint32_t t, struct cg_v n, struct cg_v r,
 		     uint64_t pp)
 {
@@ -622,7 +729,7 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	/* 1. x -> x5: zeros (channel padding, upsampling holes), then the channels;
 	 * nothing when x is stored NC1HWC0 already */
 	if (p->id_in)		/* one group: on the cube */
-		rc = cc_emit_5hd(c, n, x, p->x5, true, p->N, p->C, p->H * p->W, p->c0, p->id_in, "in");
+		rc = cc_emit_5hd(c, n, x, p->x5, true, p->N, p->C, p->xH * p->xW, p->c0, p->id_in, "in");
 	else
 		rc = p->x5 == x ? 0 : cc_emit_fill(c, n, p->x5, 0);
 	if (rc)
@@ -631,7 +738,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		struct view v, vin[2];
 		int nvin = 0;
 		memset(&v, 0, sizeof(v));
-		int64_t ih = p->transpose ? (p->H - 1) / p->uh + 1 : p->H, iw = p->transpose ? (p->W - 1) / p->uw + 1 : p->W;
+		int64_t H = p->xH, W = p->xW;
+		int64_t ih = p->transpose ? (H - 1) / p->uh + 1 : H, iw = p->transpose ? (W - 1) / p->uw + 1 : W;
 		/* x[n][g*Cg + c][h][w] -> x5[n][g][c / c0][h*uh][w*uw][c % c0], c < Cg */
 		int64_t full = p->Cg / p->c0, part = p->Cg % p->c0;
 		for (int k = 0; k < 2; k++) {
@@ -642,12 +750,12 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			int64_t d[6] = { p->N, p->G, nc1, ncc, ih, iw };
 			memcpy(v.d, d, sizeof(d));
 			int64_t xs[6] = { p->C * ih * iw, p->Cg * ih * iw, p->c0 * ih * iw, ih * iw, iw, 1 };
-			int64_t ys[6] = { p->G * p->C1 * p->H * p->W * p->c0, p->C1 * p->H * p->W * p->c0,
-					  p->H * p->W * p->c0, 1, p->uh * p->W * p->c0, p->uw * p->c0 };
+			int64_t ys[6] = { p->G * p->C1 * H * W * p->c0, p->C1 * H * W * p->c0,
+					  H * W * p->c0, 1, p->uh * W * p->c0, p->uw * p->c0 };
 			memcpy(v.si, xs, sizeof(xs));
 			memcpy(v.so, ys, sizeof(ys));
 			v.ioff = k ? full * p->c0 * ih * iw : 0;
-			v.ooff = k ? full * p->H * p->W * p->c0 : 0;
+			v.ooff = k ? full * H * W * p->c0 : 0;
 			/* the copy wants output-contiguous inner rows: put w last with so = uw*c0 ... iterate c innermost instead */
 			struct view w;
 			memset(&w, 0, sizeof(w));
@@ -747,15 +855,23 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	int64_t nb = bias0 ? (int64_t)cc_tensor_elems(bias0) : 0, bes0 = bias0 ? esz(cc_hw_dtype(bias0->dtype)) : 0;
 	bool ball = bias0 && p->G == 1;
 	int64_t ballb = ball ? CC_ALIGN(nb * 4, 32) + CC_ALIGN(nb * bes0, 32) : 0;
-	int64_t rcap = ((int64_t)t->ub - 4 * p4 - ballb) / (2 * p4 + 2 * po);
+	/* UB: two fp32 result buffers (the fixpipe fills one while the vector unit works on the other),
+	 * the activation's scratch (HardSwish), the bias, two output buffers, the whole bias */
+	bool fused = !strcmp(n->domain, "sinan");
+	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
+	bool tmpb = act == cc_act_code("HardSwish");
+	int64_t rcap = ((int64_t)t->ub - 2 * p4 - ballb) / ((tmpb ? 3 : 2) * p4 + 2 * po);
 	int64_t rcr = CC_MIN(rcap / 16 * 16, p->tm);
 	if (rcr < 16 || 4 * a0 > t->l0a || 4 * b0 > t->l0b || 2 * L.l0c[1] > t->l0c)
 		return NERR(g, n, ENOTSUP, "convolution tiles do not fit the on-chip buffers");
 	uint32_t off = 0;
-	L.res = off;
-	off += (uint32_t)(rcr * p4);
+	for (int i = 0; i < 2; i++) {
+		L.res[i] = off;
+		off += (uint32_t)(rcr * p4);
+	}
 	L.tmp = off;
-	off += (uint32_t)(rcr * p4);
+	if (tmpb)
+		off += (uint32_t)(rcr * p4);
 	L.bias = off;
 	off += (uint32_t)p4 * 2;
 	L.out[0] = off;
@@ -764,10 +880,8 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	off += (uint32_t)(rcr * po);
 	L.ball = off;	/* fp32 bias, then its staging copy */
 
-	bool fused = !strcmp(n->domain, "sinan");
 	struct cc_tensor *bias = !p->integer && p->nin0 > 2 ? n->in[2] : NULL;
 	struct cc_tensor *padv = p->integer && p->nin0 > 2 ? n->in[2] : NULL;
-	int act = fused ? cc_act_code(cc_attr_s(n, "activation", "")) : CC_ACT_NONE;
 	float aa = fused ? cc_attr_f(n, "act_alpha", 0) : 0, ab = fused ? cc_attr_f(n, "act_beta", 0) : 0;
 	int dt = cc_hw_dtype(p->y5->dtype);
 	int64_t P = p->OH * p->OW, nbands = CC_DIV_UP(p->OH, p->band);
@@ -791,8 +905,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		sinan_asm_ld(c->a, 1, false, R.t0, R.t0, 0);
 		sinan_asm_setcfg(c->a, SINAN_CFG_PADVAL, R.t0);
 	}
-	/* weights into L1 once */
-	if (p->wres) {
+	/* weights into L1 once: all at once, or (one group) channel tile by channel tile as the
+	 * block's first items need them (emit_wslice_next), so that work starts with the first */
+	bool wprog = p->wres && p->G == 1 && p->NT > 1;
+	if (p->wres && !wprog) {
 		cg_ldarg(c, R.t0, aw);
 		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(L.wl1), CG_R(R.t0), CG_I(1), CG_I(p->wbytes), CG_I(0), CG_I(0));
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
@@ -808,6 +924,7 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 1);
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 1);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 1);
 	if (p->dbl) {	/* both band buffers free */
@@ -832,6 +949,11 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 	cg_li(c, R.cur, UINT64_MAX);
 	cg_li(c, R.wcur, UINT64_MAX);
 	cg_block_range(c, R.it, R.hi, items);
+	if (wprog) {	/* the first item's tile (it % NT) */
+		cg_alu(c, SINAN_ALU_REMU, R.t0, R.it, CG_I((uint64_t)p->NT));
+		emit_wtile_load(c, p, &R, &L, aw, R.t0);
+		cg_li(c, R.wcur, 0);
+	}
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	for (int par = 0; par < 2; par++) {
@@ -879,6 +1001,18 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 		unsigned int ihs = R.k0, hb = R.kl;	/* free until the K loop */
 		band_cfg(c, p, &R, ihs, hb);
 		emit_band(c, p, &R, &L, ax, ihs, hb, p->wslice ? PT : PT * p->NT, nbands);
+		if (wprog) {	/* the block's first NT items: wait for this tile, load the next */
+			int done = sinan_asm_label(c->a);
+			cg_li(c, 26, (uint64_t)p->NT);
+			sinan_asm_br(c->a, SINAN_BR_GEU, R.wcur, 26, done);
+			cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_MTE1, 5);
+			cg_alu(c, SINAN_ALU_ADD, R.wcur, R.wcur, CG_I(1));
+			sinan_asm_br(c->a, SINAN_BR_GEU, R.wcur, 26, done);
+			cg_alu(c, SINAN_ALU_ADD, R.t0, R.nt, CG_I(1));
+			cg_alu(c, SINAN_ALU_REMU, R.t0, R.t0, CG_I((uint64_t)p->NT));
+			emit_wtile_load(c, p, &R, &L, aw, R.t0);
+			sinan_asm_bind(c->a, done);
+		}
 		if (p->wslice) {	/* this channel tile's slice of the weights into L1 when it changes */
 			int wsame = sinan_asm_label(c->a), wfirst = sinan_asm_label(c->a);
 			sinan_asm_br(c->a, SINAN_BR_EQ, R.nt, R.wcur, wsame);
@@ -986,18 +1120,21 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 					CG_I(L.bias), CG_I(L.bias + (uint32_t)p4), CG_R(ncr), CG_I(1), 0, 0);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
 		}
-		/* epilogue in row chunks of rcr positions */
+		/* epilogue in row chunks of rcr positions; buffers res/out[s] */
 		int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
 		cg_li(c, R.r0, 0);
 		sinan_asm_bind(c->a, et);
-		for (int s = 0; s < 2; s++) {
+		for (int s0 = 0; s0 < 2; s0++) {
+			/* buffers alternate by chunk; items of an odd number of chunks start with their
+			 * parity (an item of one chunk takes the other buffers than the item before) */
+			const int s = (s0 + (CC_DIV_UP(p->tm, rcr) % 2 ? par : 0)) % 2;
 			sinan_asm_br(c->a, SINAN_BR_GEU, R.r0, R.pl, ee);
 			/* rows = min(rcr, pl - r0) -> kl (free after the K loop) */
 			unsigned int rows = R.kl;
 			sinan_asm_alu(c->a, SINAN_ALU_SUB, rows, R.pl, R.r0);
 			cg_alu(c, SINAN_ALU_MINU, rows, rows, CG_I((uint64_t)rcr));
-			/* FIXP rows [r0, +rows) of L0C -> res */
-			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+			/* FIXP rows [r0, +rows) of L0C -> res[s] */
+			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, (unsigned int)s);
 			cg_alu(c, SINAN_ALU_ADD, R.t1, R.nl, CG_I(15));
 			cg_alu(c, SINAN_ALU_SHR, R.t1, R.t1, CG_I(4));
 			cg_alu(c, SINAN_ALU_SHR, R.t0, R.r0, CG_I(4));
@@ -1005,19 +1142,23 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			cg_alu(c, SINAN_ALU_SHL, R.t0, R.t0, CG_I(10));
 			cg_alu(c, SINAN_ALU_ADD, R.t0, R.t0, CG_I(L.l0c[par]));
 			if (p->integer)	/* int32 as is */
-				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res), CG_R(R.t0), CG_R(rows),
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_INT32, SINAN_FIXP_F_S32, CG_I(L.res[s]), CG_R(R.t0), CG_R(rows),
 					CG_R(R.nl), CG_I((uint64_t)p4), CG_R(R.t1));
 			else
-				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res), CG_R(R.t0), CG_R(rows), CG_R(ncr),
+				cg_fixp(c, SINAN_BUF_UB, SINAN_DT_FP32, 0, CG_I(L.res[s]), CG_R(R.t0), CG_R(rows), CG_R(ncr),
 					CG_I((uint64_t)p4), CG_R(R.t1));
-			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
-			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, (unsigned int)s);
+			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, (unsigned int)s);
 			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
-			struct cg_v res = CG_I(L.res), nn = CG_R(ncr), rr = CG_R(rows);
+			struct cg_v res = CG_I(L.res[s]), nn = CG_R(ncr), rr = CG_R(rows);
 			if (bias)
 				cg_vbin(c, SINAN_VB_ADD, SINAN_DT_FP32, 0, res, res, ball ? CG_R(R.woff) : CG_I(L.bias), nn, rr,
 					(uint64_t)p4, (uint64_t)p4, 0);
-			emit_act(c, act, aa, ab, L.res, L.tmp, nn, rr, (uint64_t)p4);
+			/* Relu after the rounding to a narrower output type: the same values (rounding is
+			 * monotonic and keeps 0), half the vector work */
+			bool late_relu = act == cc_act_code("Relu") && !p->integer && dt != SINAN_DT_FP32;
+			if (!late_relu)
+				emit_act(c, act, aa, ab, L.res[s], L.tmp, nn, rr, (uint64_t)p4);
 			if (p->integer)
 				cg_vun(c, SINAN_VU_COPY, SINAN_DT_INT32, CG_I(L.out[s]), res, nn, rr, (uint64_t)po, (uint64_t)p4);
 			else if (dt == SINAN_DT_FP32)
@@ -1025,7 +1166,10 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 			else
 				cg_vcvt(c, SINAN_DT_FP32, (unsigned int)dt, SINAN_RND_EVEN, 0, CG_I(L.out[s]), res, nn, rr,
 					(uint64_t)po, (uint64_t)p4);
-			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, (unsigned int)s);
+			if (late_relu)
+				cg_vun(c, SINAN_VU_RELU, (unsigned int)dt, CG_I(L.out[s]), CG_I(L.out[s]), nn, rr, (uint64_t)po,
+				       (uint64_t)po);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
 			/* MTE3: per C0 channel block j: rows of c0 elements to yoff + (j * P + r0) * c0 * es */
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);

@@ -20,6 +20,16 @@
  * buffer in row chunks where the vector unit applies alpha, beta * C,
  * the residual and the activation, and MTE3 stores (two output buffers).
  * Tile sizes come from the target's buffer sizes.
+ *
+ * With a constant B (packed as L0B images) the A panel of an m tile
+ * (tm x K) stays in L1 across the n tiles, so each core reads A once and
+ * streams B. When the panel does not fit L1 the K dimension is split into
+ * parts whose panels do (split-K): items run panel by panel, part by part,
+ * n tile by n tile; part 0 writes its fp32 partial sums to the kernel's
+ * scratch with the fixpipe, middle parts add theirs to them through the UB,
+ * the last part adds them before the epilogue. The partial sums cost
+ * (parts - 1) x tm x tn x 4 bytes read per tile, against re-reading the
+ * whole A panel for every n tile; blocks take whole panels.
  */
 #include "cg_int.h"
 
@@ -47,17 +57,24 @@ struct mm {
 	/* tiles */
 	int64_t tm, tn, tk, rc;
 	int ns;				/* operand slots (pipelining depth of the K loop) */
+	int S;				/* K parts (split-K), 1 if not split */
+	int64_t g0;			/* split-K: K-loop groups before the previous item's epilogue is done */
+	bool midfull;			/* split-K middle parts add and store whole tiles in the UB */
+	int64_t dualg;			/* > 0: the first item of a panel also runs the next item's first
+					 * 1 + ns * dualg chunks (emit_kloop) */
+	int64_t Kp, KCp, KCl;		/* K per part (but the last), chunks per part, chunks of the last */
 	bool direct;			/* FIXP straight to device memory */
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
 
 struct lay {
-	uint32_t l1a[4], l1b[4], l0a[4], l0b[4];
+	uint32_t l1a[4], l1b[4], l0a[4], l0b[8];	/* l0b[4..7]: the next item's B (dual chunks) */
 	uint32_t panel;			/* resident A panel in L1 */
 	uint32_t l0c[2];		/* two accumulator buffers: FIXP of a tile overlaps the next */
 	int cur;			/* L0C buffer of the item being emitted */
-	uint32_t res, tmp, c, r, out[2];
+	uint32_t res, tmp, c, r, pt, out[2];
+	uint32_t full;			/* split-K middle parts: the whole tile (over res..out) */
 };
 
 /* Decided before memory planning (cc_prelower_mm), kept in n->priv. */
@@ -69,10 +86,12 @@ struct mmplan {
 	struct cc_tensor *bnz;		/* packed B: [NT][KC] L0B images */
 	int64_t tm, tn, tk;
 	int ns;
+	int parts;			/* split-K: K parts of kpart (resident panels of parts) */
+	int64_t kpart;
 };
 
 struct mmr {
-	unsigned int it, hi, bt, mt, nt, ml, nl, k0, kl, t0, t1, aoff, boff, yoff, cnt, rows, r0, cur, pid, cbc, len;
+	unsigned int it, hi, bt, mt, nt, ml, nl, k0, kl, t0, t1, aoff, boff, yoff, cnt, rows, r0, cur, kb, cbc, len;
 };
 
 static int esz(int dt)
@@ -210,16 +229,12 @@ int cc_mm_supported(struct cc_graph *g, struct cc_node *n, int precision)
 }
 
 /* ---- tiling ----------------------------------------------------------------------------------------- */
-static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
+/* tk for tiles tm x tn: each of the ns slots of L0A / L0B holds a chunk (and of L1 without packed B) */
+static void choose_tk(struct mm *m, const struct cc_target *t, bool nz)
 {
 	int es = m->es;
-	int64_t k0 = 32 / es, cap = es == 4 ? 128 : 256;
+	int64_t k0 = 32 / es;
 	int ns = 4;	/* four slots: hides the device-memory latency behind three MMADs */
-
-	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
-	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
-	while (m->tm * m->tn * 4 > (int64_t)t->l0c / 2)
-		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
 	int64_t tk = CC_ALIGN(m->K, k0);
 	/* two slots in L0A/L0B; without packed B also two A and B slots in L1 */
 	while (tk > k0 && (m->tm * tk * es > (int64_t)t->l0a / ns || tk * m->tn * es > (int64_t)t->l0b / ns ||
@@ -227,6 +242,17 @@ static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
 		tk = CC_ALIGN(tk / 2, k0);
 	m->tk = tk;
 	m->ns = ns;
+}
+
+static void choose_tiles(struct mm *m, const struct cc_target *t, bool nz)
+{
+	int64_t cap = m->es == 4 ? 128 : 256;
+
+	m->tm = CC_MIN(CC_ALIGN(m->M, 16), cap);
+	m->tn = CC_MIN(CC_ALIGN(m->N, 16), cap);
+	while (m->tm * m->tn * 4 > (int64_t)t->l0c / 2)
+		m->tn > 16 ? (m->tn /= 2) : (m->tm /= 2);
+	choose_tk(m, t, nz);
 }
 
 static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
@@ -248,13 +274,25 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	int64_t tk = m->tk;
 	m->KC = CC_DIV_UP(m->K, tk);
 	m->NT = CC_DIV_UP(m->N, m->tn);
+	m->S = 1;
+	m->Kp = m->K;
+	m->KCp = m->KCl = m->KC;
+	if (nz && m->pl->parts > 1) {
+		m->S = m->pl->parts;
+		m->Kp = m->pl->kpart;
+		m->KCp = m->Kp / tk;
+		m->KCl = m->KC - (m->S - 1) * m->KCp;
+		if (m->Kp % tk || m->KCl < 1 || m->KCl > m->KCp)
+			return false;
+		m->direct = false;	/* the last part adds the partial sums in the UB */
+	}
 	memset(L, 0, sizeof(*L));
 	/* L1: A slot = max(tm x tkp, tk x tmp), B slot = max(tk x tnp, tn x tkp); or the A panel */
 	uint32_t asz = (uint32_t)CC_ALIGN(CC_MAX(m->tm * pitch(tk, es), tk * pitch(m->tm, es)) * es, 512);
 	uint32_t bsz = nz ? 0 : (uint32_t)CC_ALIGN(CC_MAX(tk * pitch(m->tn, es), m->tn * pitch(tk, es)) * es, 512);
-	if (nz && m->pl->resident) {
-		m->kp = m->ta ? pitch(m->tm, es) : pitch(m->K, es);
-		uint64_t psz = (uint64_t)(m->ta ? m->K : m->tm) * (uint64_t)m->kp * (uint64_t)es;
+	if (nz && (m->pl->resident || m->S > 1)) {
+		m->kp = m->ta ? pitch(m->tm, es) : pitch(m->Kp, es);
+		uint64_t psz = (uint64_t)(m->ta ? m->Kp : m->tm) * (uint64_t)m->kp * (uint64_t)es;
 		if (psz > t->l1)
 			return false;
 		L->panel = 0;
@@ -274,22 +312,58 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 		L->l0a[i] = (uint32_t)i * a0;
 		L->l0b[i] = (uint32_t)i * b0;
 	}
+	/*
+	 * A new panel's first item waits for the panel to arrive from device memory, and the
+	 * cube idles. It also runs the next item's first chunks into the other L0C buffer (B
+	 * of both; A once), up to where the next item's remaining chunks outlast this item's
+	 * fixpipe (so the item after waits for nothing).
+	 */
+	int64_t M1 = CC_DIV_UP(m->tm, 16), N1 = CC_DIV_UP(m->tn, 16), K1 = CC_DIV_UP(tk, k0);
+	int64_t mm = m->dt == SINAN_DT_FP32 ? 2 * M1 * N1 * CC_DIV_UP(tk, 8) : M1 * N1 * K1;	/* cycles per chunk */
+	double bw = (double)t->devmem_bw_mbps / (t->clock_mhz ? t->clock_mhz : 1) / (t->cores ? t->cores : 1);
+	/* the fixpipe's time on the tile: straight to device memory (split-K part 0: fp32 partial
+	 * sums), or to the UB in row chunks each followed by the vector unit (about as long again) */
+	int64_t gm = CC_MAX(4 * M1 * N1, (int64_t)((double)(m->tm * m->tn * (m->S > 1 ? 4 : m->oes)) / bw));
+	int64_t fix = (m->direct || m->S > 1 ? CC_MAX(gm, 8 * M1 * N1) : 8 * M1 * N1) + 300 + 16;
+	/* split-K: the previous item's epilogue (to the UB, then the vector unit) lets go of the UB's
+	 * partial sums that long after its last product */
+	m->g0 = CC_DIV_UP(8 * M1 * N1 + 300 + 16, (int64_t)m->ns * mm);
+	m->dualg = 0;
+	if (nz && (m->pl->resident || m->S > 1) && (uint64_t)2 * (uint64_t)m->ns * b0 <= t->l0b && m->ns == 4) {
+		int64_t tail = CC_DIV_UP(fix, mm) + 1, nch = CC_MIN(m->KCp, m->KCl);
+		if (nch - 1 - tail >= m->ns)
+			m->dualg = (nch - 1 - tail) / m->ns;
+		for (int i = 0; i < m->ns; i++)
+			L->l0b[m->ns + i] = (uint32_t)(m->ns + i) * b0;
+	}
 	L->l0c[0] = 0;
 	L->l0c[1] = (uint32_t)CC_ALIGN(CC_ALIGN(m->tm, 16) * CC_ALIGN(m->tn, 16) * 4, SINAN_ALIGN_L0C);
 	if (2 * L->l0c[1] > t->l0c)
 		return false;
-	/* UB: res, tmp (fp32), C, R (fp32 after conversion), 2 x out; rows of tn */
+	/* UB: res, tmp (fp32, for activations that need it), C, R (fp32 after conversion), 2 x
+	 * partial sums, 2 x out (fp32 partial sums of middle parts too); rows of tn */
 	int64_t p4 = pitch(m->tn, 4) * 4, po = pitch(m->tn, m->oes) * m->oes;
-	int64_t per = p4 * 2 + (m->c && !m->c_imm ? p4 * 2 : 0) + (m->r ? p4 * 2 : 0) + 2 * po;
-	int64_t rows = ((int64_t)t->ub / per) / 16 * 16;
+	int64_t ptb = m->S > 1 ? CC_ALIGN(m->tm, 16) * p4 : 0;	/* the tile's partial sums */
+	/* middle parts: the whole tile next to the partial sums, when no C or R needs the room */
+	m->midfull = m->S > 2 && (!m->c || m->c_imm) && !m->r && 2 * (uint64_t)ptb <= t->ub;
+	if (m->S > 2 && !m->midfull)
+		po = CC_MAX(po, p4);
+	bool tmp = m->act == cc_act_code("Gelu") || m->act == cc_act_code("GeluTanh") ||
+		   m->act == cc_act_code("HardSwish");
+	int64_t per = p4 * (tmp ? 2 : 1) + (m->c && !m->c_imm ? p4 * 2 : 0) + (m->r ? p4 * 2 : 0) + 2 * po;
+	int64_t rows = (((int64_t)t->ub - ptb) / per) / 16 * 16;
 	if (rows < 16)
 		return false;
 	m->rc = CC_MIN(rows, m->tm);
 	uint32_t off = 0, rp4 = (uint32_t)(m->rc * p4);
+	L->pt = off;	/* first: the whole tile of a middle part follows it */
+	off += (uint32_t)ptb;
+	L->full = off;
 	L->res = off;
 	off += rp4;
 	L->tmp = off;
-	off += rp4;
+	if (tmp)
+		off += rp4;
 	L->c = off;	/* loaded in its own type, converted to fp32 next to it */
 	if (m->c && !m->c_imm)
 		off += 2 * rp4;
@@ -347,6 +421,43 @@ static int pack_b(struct cc_graph *g, struct mm *m, struct mmplan *pl, const str
 	return 0;
 }
 
+/*
+ * Split-K for a constant B whose A panel (tm x K) does not fit L1: the
+ * fewest parts whose panels do, when the cost model's figures predict it
+ * beats streaming A for every item. Per core (all cores streaming, so each
+ * gets 1/cores of the device-memory bandwidth): streaming takes
+ * max(cube, (tm + tn) x K bytes) per item; split-K takes, per panel, the
+ * panel once (the cube mostly waits for it) plus per n tile max(cube, K x tn
+ * bytes of B + the partial sums read back). Loads near the cube's time do
+ * not hide behind it entirely: they count 10 % more.
+ */
+static void choose_parts(const struct mm *m, const struct cc_target *t, struct mmplan *pl)
+{
+	int es = m->es;
+	int64_t KC = CC_DIV_UP(m->K, m->tk), MT = CC_DIV_UP(m->M, m->tm), NT = CC_DIV_UP(m->N, m->tn);
+	int64_t rowb = m->ta ? pitch(m->tm, es) * es : m->tm * es;	/* L1 bytes per K element of a panel */
+	int64_t maxc = (int64_t)t->l1 / rowb / m->tk;
+
+	pl->parts = 1;
+	pl->kpart = m->K;
+	if (m->dt == SINAN_DT_INT8 || maxc < 1 || KC <= maxc || NT < 2)
+		return;
+	int64_t KCp = CC_DIV_UP(KC, CC_DIV_UP(KC, maxc));
+	int S = (int)CC_DIV_UP(KC, KCp);
+	double P = (double)m->batches * (double)MT, items = P * (double)NT, cores = t->cores ? t->cores : 1;
+	double bw = (double)t->devmem_bw_mbps / (t->clock_mhz ? t->clock_mhz : 1) / 1.1;	/* bytes per cycle */
+	double cube = (double)m->tm * (double)m->tn * (double)m->K / (double)cg_mac_rate(m->dt);
+	double as = fmin(items, cores), ap = fmin(P, cores);
+	double stream = ceil(items / cores) * fmax(cube, (double)((m->tm + m->tn) * m->K * es) * as / bw);
+	double split = ceil(P / cores) * ((double)(m->tm * m->K * es) * ap / bw +
+					  (double)NT * fmax(cube, ((double)(m->K * m->tn * es) +
+								   (S - 1) * (double)(m->tm * m->tn) * 4.0) * ap / bw));
+	if (split < 0.95 * stream) {
+		pl->parts = S;
+		pl->kpart = KCp * m->tk;
+	}
+}
+
 /* Before memory planning: choose the path and tiles; pack a constant B. */
 int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node *n)
 {
@@ -363,6 +474,8 @@ int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node
 	bool nz = b->data && b->rank >= 2 && cc_tensor_elems(b) == (uint64_t)(m.K * m.N) &&
 		  b->dtype == n->in[0]->dtype;
 	choose_tiles(&m, t, nz);
+	pl->parts = 1;
+	pl->kpart = m.K;
 	pl->tm = m.tm;
 	pl->tn = m.tn;
 	pl->tk = m.tk;
@@ -372,6 +485,8 @@ int cc_prelower_mm(struct cc_graph *g, const struct cc_target *t, struct cc_node
 		int64_t kp = m.ta ? pitch(m.tm, m.es) : pitch(m.K, m.es);
 		uint64_t psz = (uint64_t)(m.ta ? m.K : m.tm) * (uint64_t)kp * (uint64_t)m.es;
 		pl->resident = psz <= t->l1;
+		if (!pl->resident)
+			choose_parts(&m, t, pl);
 		pl->bview = *b;
 		if (pack_b(g, &m, pl, b))
 			return -g->err_code;
@@ -409,8 +524,10 @@ static void batch_off(struct cg *c, const struct mm *m, const struct mmr *R, uns
 
 enum { CH_GEN, CH_NZ_STREAM, CH_NZ_FIRST, CH_NZ_REST };
 
+/* @dual: also the next item's product of this chunk (its B at dB further in the packed B, full
+ * width tn) into the other L0C buffer */
 static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int s,
-		       bool acc, int mode)
+		       bool acc, int mode, bool dual)
 {
 	int es = m->es;
 	uint64_t tkp = (uint64_t)pitch(m->tk, es) * (uint64_t)es;
@@ -430,9 +547,10 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 		cg_li(c, 26, (uint64_t)(m->ta ? m->M * es : es));
 		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->k0, 26);
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->aoff);
-		if (panel) {	/* t1 = panel + (ta ? k0 * kp : k0) * es */
+		if (panel) {	/* t1 = panel + (ta ? (k0 - kb) * kp : k0 - kb) * es */
 			cg_li(c, 26, (uint64_t)(m->ta ? m->kp * es : es));
-			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->k0, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_SUB, R->t1, R->k0, R->kb);
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->t1, 26);
 			cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(dst));
 		} else {
 			cg_li(c, R->t1, dst);
@@ -471,6 +589,14 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 		cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s]), CG_R(R->boff), CG_I(1), CG_R(R->cbc),
 		       CG_I(0), CG_I(0));
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
+		if (dual) {	/* the next n tile's image of this chunk */
+			unsigned int s2 = (unsigned int)(m->ns + s);
+			cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s2);
+			cg_alu(c, SINAN_ALU_ADD, R->t0, R->boff, CG_I((uint64_t)(m->KC * m->tk * m->tn * es)));
+			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L0B, 0, CG_I(L->l0b[s2]), CG_R(R->t0), CG_I(1), CG_R(R->cbc),
+			       CG_I(0), CG_I(0));
+			cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, s2);
+		}
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->cbc);
 	}
 	/* MTE1: LOADF into L0A (and L0B) slot s */
@@ -479,7 +605,8 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
 	if (panel) {
 		cg_li(c, 26, (uint64_t)(m->ta ? m->kp * es : es));
-		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->k0, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, R->t1, R->k0, R->kb);
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->t1, 26);
 		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->panel));
 	} else {
 		cg_li(c, R->t1, L->l1a[s]);
@@ -507,30 +634,124 @@ static void emit_chunk(struct cg *c, const struct mm *m, const struct mmr *R, co
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, (unsigned int)s);
 	cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[L->cur]), CG_I(L->l0a[s]), CG_I(L->l0b[s]),
 		CG_R(R->ml), CG_R(R->nl), CG_R(R->kl));
+	if (dual) {
+		unsigned int s2 = (unsigned int)(m->ns + s);
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_M, s2);
+		cg_mmad(c, (unsigned int)m->dt, acc ? SINAN_MMAD_F_ACC : 0, CG_I(L->l0c[1 - L->cur]), CG_I(L->l0a[s]),
+			CG_I(L->l0b[s2]), CG_R(R->ml), CG_I((uint64_t)m->tn), CG_R(R->kl));
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s2);
+	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, (unsigned int)s);
 	if (nz)
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)s);
 	cg_alu(c, SINAN_ALU_ADD, R->k0, R->k0, CG_I((uint64_t)m->tk));
 }
 
-/* The K loop of one item: chunk 0 overwrites L0C, the rest accumulate; slots alternate. */
-static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int mode)
+/* dst = the partial sums of rows r0.. of the item: scratch + ((bt * M + mt * tm + r0) * N + nt * tn) * 4.
+ * Uses x26. */
+static void part_addr(struct cg *c, const struct mm *m, const struct mmr *R, unsigned int dst, int argp)
 {
-	cg_li(c, R->k0, 0);
-	emit_chunk(c, m, R, L, 0, false, mode);
+	cg_li(c, 26, (uint64_t)m->M);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, dst, R->bt, 26);
+	cg_li(c, 26, (uint64_t)m->tm);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->len, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, dst, dst, R->len);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, dst, dst, R->r0);
+	cg_li(c, 26, (uint64_t)m->N);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, dst, dst, 26);
+	cg_li(c, 26, (uint64_t)m->tn);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->len, R->nt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, dst, dst, R->len);
+	cg_li(c, 26, 4);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, dst, dst, 26);
+	cg_ldarg(c, R->len, argp);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, dst, dst, R->len);
+}
+
+/* MTE2: up to @prow rows of the partial sums from row r0 into the UB (none once r0 >= ml). */
+static void emit_part_load(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int argp,
+			   int64_t prow)
+{
+	int skip = sinan_asm_label(c->a);
+	uint64_t p4 = (uint64_t)pitch(m->tn, 4) * 4;
+
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, skip);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->rows, R->ml, R->r0);
+	cg_alu(c, SINAN_ALU_MINU, R->rows, R->rows, CG_I((uint64_t)prow));
+	part_addr(c, m, R, R->t0, argp);
+	cg_li(c, 26, p4);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->r0, 26);
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->pt));
+	cg_alu(c, SINAN_ALU_MUL, R->len, R->nl, CG_I(4));
+	cg_mov(c, SINAN_BUF_GM, SINAN_BUF_UB, 0, CG_R(R->t1), CG_R(R->t0), CG_R(R->rows), CG_R(R->len),
+	       CG_I((uint64_t)(m->N * 4)), CG_I(p4));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->r0, R->r0, R->rows);
+	sinan_asm_bind(c->a, skip);
+}
+
+/* K loops: an item's whole loop; a new panel's first item that also runs the next item's first
+ * chunks (m->dualg groups after chunk 0); the next item then, from the chunk after those. */
+enum { KL_ALL, KL_DUAL, KL_FROM };
+
+/*
+ * The K loop of one item (@nch chunks from kb): chunk 0 overwrites L0C, the rest accumulate;
+ * slots alternate. Split-K: once the first groups have gone by (the previous item's epilogue
+ * has then let go of the UB; the one before it has written its partial sums), MTE2 waits for
+ * that and then (@argp >= 0) spreads the loads of this tile's partial sums over the rest of
+ * the loop, where they fill the time B's loads leave.
+ */
+static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int mode,
+		       int64_t nch, int argp, int kind)
+{
 	int ns = m->ns;
-	int64_t groups = (m->KC - 1) / ns, rest = (m->KC - 1) % ns;
-	if (groups) {
+	int64_t j = 1 + ns * m->dualg;	/* first chunk after the dual ones */
+	int64_t G = (nch - 1) / ns, rest = (nch - 1) % ns;
+
+	if (kind == KL_FROM) {
+		cg_alu(c, SINAN_ALU_ADD, R->k0, R->kb, CG_I((uint64_t)(j * m->tk)));
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->cbc, CG_I((uint64_t)j));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+		G -= m->dualg;
+	} else {
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->k0, R->kb, 0);
+		emit_chunk(c, m, R, L, 0, false, mode, kind == KL_DUAL);
+	}
+	int64_t nd = kind == KL_DUAL ? m->dualg : 0;	/* dual groups first */
+	/* then loads from group g0 on (without loads: wait at the end) */
+	int64_t g0 = m->S > 1 && argp >= 0 ? CC_MIN(G, m->g0) : G;
+	int64_t prow = CC_DIV_UP(m->tm, CC_MAX(G - g0, 1));
+	int64_t cuts[4] = { 0, CC_MIN(nd, g0), CC_MAX(nd, g0), G };
+	bool waited = m->S == 1;
+	for (int seg = 0; seg < 3; seg++) {
+		int64_t lo = cuts[seg], hi = cuts[seg + 1];
+		if (!waited && lo == g0) {
+			waited = true;
+			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + (unsigned int)L->cur);
+			cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + (unsigned int)L->cur);
+			if (argp >= 0) {
+				cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+				cg_li(c, R->r0, 0);
+			}
+		}
+		if (hi <= lo)
+			continue;
+		bool dual = lo < nd, loads = argp >= 0 && lo >= g0;
 		int kt = sinan_asm_label(c->a);
-		cg_li(c, R->cnt, (uint64_t)groups);
+		cg_li(c, R->cnt, (uint64_t)(hi - lo));
 		sinan_asm_bind(c->a, kt);
 		for (int i = 1; i <= ns; i++)
-			emit_chunk(c, m, R, L, i % ns, true, mode);
+			emit_chunk(c, m, R, L, i % ns, true, mode, dual);
+		if (loads)
+			emit_part_load(c, m, R, L, argp, prow);
 		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
 		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
 	}
 	for (int i = 1; i <= rest; i++)
-		emit_chunk(c, m, R, L, i % ns, true, mode);
+		emit_chunk(c, m, R, L, i % ns, true, mode, false);
+	if (argp >= 0) {	/* what is left, then the UB has them */
+		emit_part_load(c, m, R, L, argp, m->tm);
+		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
+	}
 }
 
 /* Activation in place on the fp32 rows at @x (scratch at @t). */
@@ -584,21 +805,26 @@ static void emit_act(struct cg *c, const struct mm *m, uint32_t x, uint32_t t, s
 	}
 }
 
-/* One row chunk of the epilogue: rows [r0, r0 + rows) of the item. */
+/*
+ * One row chunk of the epilogue: rows [r0, r0 + rows) of the item. @argp >= 0: the
+ * split-K partial sums (fp32, in the scratch) are added first; @mid: a middle part, whose
+ * sum goes back to the scratch (fp32) instead of through the epilogue to Y.
+ */
 static void emit_epi_chunk(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int s,
-			   int argc_, int argr)
+			   int argc_, int argr, int argp, bool mid)
 {
 	const int f = SINAN_DT_FP32;
 	uint64_t p4 = (uint64_t)pitch(m->tn, 4) * 4;
-	uint64_t po = (uint64_t)pitch(m->tn, m->oes) * (uint64_t)m->oes;
+	int oes = mid ? 4 : m->oes, odt = mid ? f : m->odt;
+	uint64_t po = mid ? p4 : (uint64_t)pitch(m->tn, oes) * (uint64_t)oes;
 	struct cg_v n = CG_R(R->nl), rr = CG_R(R->rows);
 
 	/* rows = min(rc, ml - r0) */
 	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->rows, R->ml, R->r0);
 	cg_li(c, 26, (uint64_t)m->rc);
 	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->rows, R->rows, 26);
-	/* MTE2: C and R rows */
-	bool cin = m->c && !m->c_imm, rin = m->r != NULL;
+	/* MTE2: C and R rows (the partial sums are in the UB already, emit_kloop) */
+	bool cin = !mid && m->c && !m->c_imm, rin = !mid && m->r != NULL, pin = argp >= 0;
 	if (cin || rin) {
 		cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
 		if (cin) {
@@ -672,6 +898,14 @@ static void emit_epi_chunk(struct cg *c, const struct mm *m, const struct mmr *R
 		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 2);
 	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
 	struct cg_v res = CG_I(L->res);
+	if (pin) {	/* rows r0.. of the partial sums */
+		cg_li(c, 26, p4);
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->r0, 26);
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->t0, CG_I(L->pt));
+		cg_vbin(c, SINAN_VB_ADD, f, 0, res, res, CG_R(R->t0), n, rr, p4, p4, p4);
+	}
+	if (mid)
+		goto out;
 	if (m->alpha != 1.0)
 		cg_vscalar(c, SINAN_VS_MUL, f, res, res, CG_I(cg_fbits(m->alpha)), n, rr, p4, p4);
 	if (m->c) {
@@ -703,41 +937,176 @@ static void emit_epi_chunk(struct cg *c, const struct mm *m, const struct mmr *R
 		cg_vbin(c, SINAN_VB_ADD, f, 0, res, res, Rv, n, rr, p4, p4, p4);
 	}
 	emit_act(c, m, L->res, L->tmp, n, rr, p4);
-	if (m->odt == f)
+out:
+	if (odt == f)
 		cg_vun(c, SINAN_VU_COPY, f, CG_I(L->out[s]), res, n, rr, po, p4);
 	else
-		cg_vcvt(c, f, (unsigned int)m->odt, SINAN_RND_EVEN, 0, CG_I(L->out[s]), res, n, rr, po, p4);
+		cg_vcvt(c, f, (unsigned int)odt, SINAN_RND_EVEN, 0, CG_I(L->out[s]), res, n, rr, po, p4);
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
 	if (cin || rin)
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
-	/* MTE3: rows to Y + r0 * N * oes */
+	/* MTE3: rows to Y + r0 * N * oes (middle parts: back to the partial sums) */
 	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
-	cg_li(c, 26, (uint64_t)(m->N * m->oes));
-	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->r0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->yoff);
-	cg_li(c, 26, (uint64_t)m->oes);
+	if (mid) {
+		part_addr(c, m, R, R->t0, argp);
+	} else {
+		cg_li(c, 26, (uint64_t)(m->N * oes));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->r0, 26);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->yoff);
+	}
+	cg_li(c, 26, (uint64_t)oes);
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->nl, 26);
 	cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_I(L->out[s]), rr, CG_R(R->t1), CG_I(po),
-	       CG_I((uint64_t)(m->N * m->oes)));
+	       CG_I((uint64_t)(m->N * oes)));
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);
 	cg_alu(c, SINAN_ALU_ADD, R->r0, R->r0, CG_I((uint64_t)m->rc));
 }
 
+/*
+ * The K loop of the item (L0C buffer @p), with its resident panel (part) loaded by the first
+ * item that uses it. The block's first item also runs the next item's first chunks when the
+ * next item is in this block and panel and full width (emit_kloop KL_DUAL), and leaves
+ * R->cnt = 1 for it (else 0): the next item then runs only its remaining chunks.
+ */
+static void emit_item_k(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int64_t nch, int argp, int p)
+{
+	bool nz = m->pl && m->pl->path == MM_NZ, res = nz && (m->pl->resident || m->S > 1);
+
+	if (!res) {
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+		emit_kloop(c, m, R, L, nz ? CH_NZ_STREAM : CH_GEN, nch, argp, KL_ALL);
+		return;
+	}
+	int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
+	int single = sinan_asm_label(c->a), pre = sinan_asm_label(c->a);
+	/* panel (part) id = it / NT: (bt, mt, part) */
+	cg_li(c, 26, (uint64_t)m->NT);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->t1, R->it, 26);
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->t1, R->cur, same);
+	/* a new panel: once the previous one's LOADFs are done, load it chunk by chunk */
+	cg_li(c, R->t0, UINT64_MAX);
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
+	cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+	cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->t1, 0);
+	sinan_asm_jmp(c->a, single);
+	/* the block's first item: both L0C buffers are free (later, the other one is still
+	 * going to device memory, which the dual chunks would wait for) */
+	sinan_asm_bind(c->a, first);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->t1, 0);
+	if (m->dualg) {
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->it, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, R->hi, single);
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->nt, CG_I(m->N % m->tn ? 2 : 1));
+		cg_li(c, 26, (uint64_t)m->NT);
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, 26, single);
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)(1 - p));
+		emit_kloop(c, m, R, L, CH_NZ_FIRST, nch, argp, KL_DUAL);
+		cg_li(c, R->cnt, 1);
+		sinan_asm_jmp(c->a, done);
+	}
+	sinan_asm_bind(c->a, single);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+	emit_kloop(c, m, R, L, CH_NZ_FIRST, nch, argp, KL_ALL);
+	cg_li(c, R->cnt, 0);
+	sinan_asm_jmp(c->a, done);
+	sinan_asm_bind(c->a, same);
+	if (m->dualg)
+		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, pre);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+	emit_kloop(c, m, R, L, CH_NZ_REST, nch, argp, KL_ALL);
+	cg_li(c, R->cnt, 0);
+	if (m->dualg) {
+		sinan_asm_jmp(c->a, done);
+		sinan_asm_bind(c->a, pre);	/* its buffer was waited for by the item before */
+		emit_kloop(c, m, R, L, CH_NZ_REST, nch, argp, KL_FROM);
+		cg_li(c, R->cnt, 0);
+	}
+	sinan_asm_bind(c->a, done);
+}
+
+/*
+ * The epilogue of a middle split-K part, the whole tile at once: L0C -> UB, + the partial sums
+ * (which the next item may then load over), back to the partial sums. Every epilogue through
+ * the UB waits (MTE3 -> FIX 2) until this store has read the tile, which lies over their rows.
+ */
+static void emit_mid_full(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int argp)
+{
+	const int f = SINAN_DT_FP32;
+	uint64_t p4 = (uint64_t)pitch(m->tn, 4) * 4;
+
+	cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
+	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->nl, CG_I(15));
+	cg_alu(c, SINAN_ALU_SHR, R->t1, R->t1, CG_I(4));
+	cg_fixp(c, SINAN_BUF_UB, f, 0, CG_I(L->full), CG_I(L->l0c[L->cur]), CG_R(R->ml), CG_R(R->nl), CG_I(p4),
+		CG_R(R->t1));
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_V, 0);
+	cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
+	cg_vbin(c, SINAN_VB_ADD, f, 0, CG_I(L->full), CG_I(L->full), CG_I(L->pt), CG_R(R->nl), CG_R(R->ml), p4, p4, p4);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
+	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, 0);
+	cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, 0);
+	cg_li(c, R->r0, 0);
+	part_addr(c, m, R, R->t0, argp);
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->nl, CG_I(4));
+	cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->t0), CG_I(L->full), CG_R(R->ml), CG_R(R->t1), CG_I(p4),
+	       CG_I((uint64_t)(m->N * 4)));
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, 0);
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
+}
+
+/* The epilogue of the item (all of it through the UB, row chunk by row chunk). */
+static void emit_item_epi(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, const int *args, int argp,
+			  bool mid)
+{
+	int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
+	if (argp >= 0)	/* the partial sums are in the UB (emit_kloop) */
+		cg_wait(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
+	if (m->midfull)	/* a middle part's store has read its tile (emit_mid_full) */
+		cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
+	cg_li(c, R->r0, 0);
+	sinan_asm_bind(c->a, et);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
+	emit_epi_chunk(c, m, R, L, 0, args[3], args[4], argp, mid);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
+	emit_epi_chunk(c, m, R, L, 1, args[3], args[4], argp, mid);
+	sinan_asm_jmp(c->a, et);
+	sinan_asm_bind(c->a, ee);
+	if (argp >= 0)
+		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+	if (m->midfull)
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
+}
+
+/*
+ * One item: output tile (bt, mt, nt) over K part kb.. (items of a panel: parts outer, n tiles
+ * inner; without split-K one part). args: A, B, Y, C, R, scratch.
+ */
 static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int p, const int *args,
 		      int64_t MT, int64_t NT)
 {
-	bool nz = m->pl && m->pl->path == MM_NZ, res = nz && m->pl->resident;
+	bool nz = m->pl && m->pl->path == MM_NZ;
+	int S = m->S;
 
 	L->cur = p;
-	/* item -> bt, mt, nt; ml, nl */
-	cg_li(c, 26, (uint64_t)(MT * NT));
-	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->bt, R->it, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+	/* item -> panel (bt, mt), part, nt; ml, nl */
+	cg_li(c, 26, (uint64_t)(S * NT));
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->t0, R->it, 26);		/* panel */
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->kb, R->it, 26);
 	cg_li(c, 26, (uint64_t)NT);
-	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->mt, R->t0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->nt, R->t0, 26);
-	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->pid, R->it, 26);	/* panel = (bt, mt) */
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->nt, R->kb, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->kb, R->kb, 26);		/* part */
+	cg_li(c, 26, (uint64_t)m->Kp);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->kb, R->kb, 26);		/* kb = part * Kp */
+	cg_li(c, 26, (uint64_t)MT);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->bt, R->t0, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->mt, R->t0, 26);
 	cg_li(c, 26, (uint64_t)m->tm);
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->ml, R->mt, 26);
 	cg_li(c, 27, (uint64_t)m->M);
@@ -755,13 +1124,19 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->mt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->aoff, R->aoff, R->t0);
 	cg_ldarg(c, R->boff, args[1]);
-	if (nz) {	/* boff = Bnz + nt * KC * tk * tn * es; cbc = tk * align16(nl) * es */
+	if (nz) {	/* boff = Bnz + nt * KC * tk * tn * es + (kb / tk) * cbc; cbc = tk * align16(nl) * es */
 		cg_li(c, 26, (uint64_t)(m->KC * m->tk * m->tn * m->es));
 		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
 		cg_alu(c, SINAN_ALU_ADD, R->cbc, R->nl, CG_I(15));
 		cg_alu(c, SINAN_ALU_SHR, R->cbc, R->cbc, CG_I(4));
 		cg_alu(c, SINAN_ALU_MUL, R->cbc, R->cbc, CG_I((uint64_t)(16 * m->tk * m->es)));
+		if (S > 1) {
+			cg_li(c, 26, (uint64_t)m->tk);
+			sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->t0, R->kb, 26);
+			sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->t0, R->cbc);
+			sinan_asm_alu(c->a, SINAN_ALU_ADD, R->boff, R->boff, R->t0);
+		}
 	} else {
 		batch_off(c, m, R, R->boff, m->bst, m->es);
 		cg_li(c, 26, (uint64_t)(m->tn * (m->tb ? m->K : 1) * m->es));
@@ -779,24 +1154,22 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
 	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
-	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
-	if (res) {
-		int same = sinan_asm_label(c->a), done = sinan_asm_label(c->a), first = sinan_asm_label(c->a);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R->pid, R->cur, same);
-		/* a new panel: once the previous one's LOADFs are done, load it chunk by chunk */
-		cg_li(c, R->t0, UINT64_MAX);
-		sinan_asm_br(c->a, SINAN_BR_EQ, R->cur, R->t0, first);
-		cg_set(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
-		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, 6);
-		sinan_asm_bind(c->a, first);
-		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->cur, R->pid, 0);
-		emit_kloop(c, m, R, L, CH_NZ_FIRST);
-		sinan_asm_jmp(c->a, done);
-		sinan_asm_bind(c->a, same);
-		emit_kloop(c, m, R, L, CH_NZ_REST);
-		sinan_asm_bind(c->a, done);
-	} else {
-		emit_kloop(c, m, R, L, nz ? CH_NZ_STREAM : CH_GEN);
+	if (S == 1) {
+		emit_item_k(c, m, R, L, m->KC, -1, p);
+	} else {	/* part 0; middle parts; the last part (which may have fewer chunks) */
+		int k_last = sinan_asm_label(c->a), k_mid = sinan_asm_label(c->a), kdone = sinan_asm_label(c->a);
+		cg_li(c, 26, (uint64_t)((S - 1) * m->Kp));
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->kb, 26, k_last);
+		sinan_asm_br(c->a, SINAN_BR_NE, R->kb, 0, k_mid);
+		emit_item_k(c, m, R, L, m->KCp, -1, p);
+		sinan_asm_jmp(c->a, kdone);
+		sinan_asm_bind(c->a, k_mid);
+		if (S > 2)
+			emit_item_k(c, m, R, L, m->KCp, args[5], p);
+		sinan_asm_jmp(c->a, kdone);
+		sinan_asm_bind(c->a, k_last);
+		emit_item_k(c, m, R, L, m->KCl, args[5], p);
+		sinan_asm_bind(c->a, kdone);
 	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
@@ -810,16 +1183,37 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 		sinan_asm_alu(c->a, SINAN_ALU_SHR, R->t1, R->t1, 26);
 		cg_fixp(c, SINAN_BUF_GM, (unsigned int)m->odt, fl, CG_R(R->yoff), CG_I(L->l0c[p]), CG_R(R->ml), CG_R(R->nl),
 			CG_I((uint64_t)(m->N * m->oes)), CG_R(R->t1));
+	} else if (S == 1) {
+		emit_item_epi(c, m, R, L, args, -1, false);
 	} else {
-		int et = sinan_asm_label(c->a), ee = sinan_asm_label(c->a);
+		int e_last = sinan_asm_label(c->a), e_done = sinan_asm_label(c->a);
+		cg_li(c, 26, (uint64_t)((S - 1) * m->Kp));
+		sinan_asm_br(c->a, SINAN_BR_EQ, R->kb, 26, e_last);
+		int e_mid = sinan_asm_label(c->a);
+		sinan_asm_br(c->a, SINAN_BR_NE, R->kb, 0, e_mid);
+		/* part 0: L0C -> the partial sums (fp32), straight */
 		cg_li(c, R->r0, 0);
-		sinan_asm_bind(c->a, et);
-		sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
-		emit_epi_chunk(c, m, R, L, 0, args[3], args[4]);
-		sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, ee);
-		emit_epi_chunk(c, m, R, L, 1, args[3], args[4]);
-		sinan_asm_jmp(c->a, et);
-		sinan_asm_bind(c->a, ee);
+		part_addr(c, m, R, R->t0, args[5]);
+		cg_li(c, 26, 15);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->nl, 26);
+		cg_li(c, 26, 4);
+		sinan_asm_alu(c->a, SINAN_ALU_SHR, R->t1, R->t1, 26);
+		cg_fixp(c, SINAN_BUF_GM, SINAN_DT_FP32, 0, CG_R(R->t0), CG_I(L->l0c[p]), CG_R(R->ml), CG_R(R->nl),
+			CG_I((uint64_t)(m->N * 4)), CG_R(R->t1));
+		sinan_asm_jmp(c->a, e_done);
+		sinan_asm_bind(c->a, e_mid);
+		if (S > 2 && m->midfull)	/* middle parts: partial sums += this part's */
+			emit_mid_full(c, m, R, L, args[5]);
+		else if (S > 2)
+			emit_item_epi(c, m, R, L, args, args[5], true);
+		sinan_asm_jmp(c->a, e_done);
+		sinan_asm_bind(c->a, e_last);
+		emit_item_epi(c, m, R, L, args, args[5], false);
+		sinan_asm_bind(c->a, e_done);
+		/* the item after next (the same L0C buffer) waits in its K loop for this item's partial
+		 * sums to be written: a part reads those of the part before, at least 2 items back */
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + (unsigned int)p);
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + (unsigned int)p);
 	}
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
 }
@@ -838,7 +1232,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	if (!plan(&m, c->tgt, &L))
 		return NERR(c->g, n, ENOTSUP, "matrix product does not fit the on-chip buffers");
 	int64_t MT = CC_DIV_UP(m.M, m.tm), NT = CC_DIV_UP(m.N, m.tn);
-	uint64_t items = m.batches * (uint64_t)(MT * NT);
+	uint64_t panels = m.batches * (uint64_t)MT, items = panels * (uint64_t)(NT * m.S);
 
 	rc = cg_begin(c, "matmul", NULL);
 	if (rc)
@@ -850,8 +1244,14 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	int arg_c = m.c && !m.c_imm ? cg_arg(c, m.c, 0, false) : -1;
 	int arg_r = m.r ? cg_arg(c, m.r, 0, false) : -1;
 	int arg_y = cg_arg(c, m.y, 0, true);
-	int args[5] = { arg_a, arg_b, arg_y, arg_c, arg_r };
-	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && m.pl->resident;
+	int arg_p = -1;
+	if (m.S > 1) {	/* fp32 partial sums of every output element, in the program's scratch */
+		uint64_t sb = m.batches * (uint64_t)m.M * (uint64_t)m.N * 4;
+		c->p->scratch_bytes = CC_MAX(c->p->scratch_bytes, sb);
+		arg_p = cg_arg_scratch(c, 0);
+	}
+	int args[6] = { arg_a, arg_b, arg_y, arg_c, arg_r, arg_p };
+	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && (m.pl->resident || m.S > 1);
 	/* prime the back edges */
 	for (unsigned int s = 0; s < (unsigned int)m.ns; s++) {
 		if (!res)
@@ -859,6 +1259,8 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE1, s);
 		if (nz)
 			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, s);
+		if (m.dualg)
+			cg_set(c, SINAN_PIPE_M, SINAN_PIPE_MTE2, (unsigned int)m.ns + s);
 	}
 	for (unsigned int s = 0; s < 2; s++)
 		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
@@ -867,10 +1269,25 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
 	if (!m.direct && ((m.c && !m.c_imm) || m.r))
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
+	if (m.S > 1) {	/* the UB's partial sums are free; no partial sums are being written */
+		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 3);
+		for (unsigned int i = 6; i < 8; i++) {
+			cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, i);
+			cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, i);
+		}
+		if (m.midfull)
+			cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 2);
+	}
 	if (m.direct && (m.alpha != 1.0))
 		cg_setcfg(c, SINAN_CFG_QSCALE, CG_I(cg_fbits(m.alpha)));
 	cg_li(c, R.cur, UINT64_MAX);
-	cg_block_range(c, R.it, R.hi, items);
+	if (m.S > 1) {	/* blocks take whole panels: a part reads the partial sums of the one before */
+		cg_block_range(c, R.it, R.hi, panels);
+		cg_alu(c, SINAN_ALU_MUL, R.it, R.it, CG_I((uint64_t)(NT * m.S)));
+		cg_alu(c, SINAN_ALU_MUL, R.hi, R.hi, CG_I((uint64_t)(NT * m.S)));
+	} else {
+		cg_block_range(c, R.it, R.hi, items);
+	}
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
@@ -885,5 +1302,5 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	c->k->cube_dt = m.dt;
 	c->k->bytes = cc_tensor_elems(m.a) * (uint64_t)m.es + cc_tensor_elems(n->in[1]) * (uint64_t)m.es +
 		      cc_tensor_elems(m.y) * (uint64_t)m.oes;
-	return cg_end(c, cg_blocks(c, items));
+	return cg_end(c, cg_blocks(c, m.S > 1 ? panels : items));
 }

@@ -51,6 +51,29 @@ static void view_merge(struct view *v)
 	*v = m;
 }
 
+/* A row longer than @maxcols elements becomes rows of a divisor of its length
+ * (at least 64 elements); false if there is none. */
+static bool view_split_row(struct view *v, int64_t maxcols)
+{
+	int r = v->rank;
+	int64_t n = v->d[r - 1];
+
+	if (r >= VR)
+		return false;
+	for (int64_t b = CC_MIN(maxcols, n / 2); b >= 64; b--)
+		if (n % b == 0) {
+			v->d[r] = b;
+			v->si[r] = v->si[r - 1];
+			v->so[r] = v->so[r - 1];
+			v->d[r - 1] = n / b;
+			v->si[r - 1] *= b;
+			v->so[r - 1] *= b;
+			v->rank = r + 1;
+			return true;
+		}
+	return false;
+}
+
 struct mr {
 	unsigned int it, hi, o, rb, nr, t0, t1, t2, xb, yb, len, k;
 };
@@ -163,6 +186,8 @@ int cc_emit_copies(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct 
 	for (int k = 0; k < nv; k++) {
 		struct view *v = &vs[k];
 		view_merge(v);
+		if ((uint64_t)CC_ALIGN(v->d[v->rank - 1] * es, 32) > half)	/* one long row: several */
+			view_split_row(v, (int64_t)(half / (uint64_t)es));
 		int r = v->rank;
 		int64_t cols = v->d[r - 1];
 		uint64_t pitch = (uint64_t)CC_ALIGN(cols * es, 32);

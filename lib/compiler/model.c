@@ -430,7 +430,7 @@ static int cc_model_image(struct cc_graph *g, struct cc_program *p, void **image
 }
 
 /* ---- status mapping ---------------------------------------------------------------------------- */
-static sinan_status st_of(int rc)
+sinan_status cc_status(int rc)
 {
 	switch (-rc) {
 	case 0: return SINAN_OK;
@@ -495,11 +495,21 @@ static int bind_shapes(struct cc_graph *g, const char *spec)
 	return 0;
 }
 
+int cc_compile_image(struct cc_graph *g, const struct cc_target *t, const struct cc_copts *co, void **image,
+		     size_t *bytes)
+{
+	struct cc_program *p = NULL;
+	int rc = cc_compile(g, t, co, &p);
+	if (!rc)
+		rc = cc_model_image(g, p, image, bytes);
+	cc_program_free(p);
+	return rc;
+}
+
 static sinan_status compile_graph(sinan_graph_t g, sinan_device_t dev, const struct sinan_model_options *o,
 				  void **image, size_t *bytes)
 {
 	struct cc_target t;
-	struct cc_program *p = NULL;
 	struct cc_copts co = { .precision = o ? (int)o->precision : 0, .flags = o ? o->flags : 0,
 			       .calibration = o ? o->calibration : NULL };
 	int rc;
@@ -508,12 +518,9 @@ static sinan_status compile_graph(sinan_graph_t g, sinan_device_t dev, const str
 		return sinan_error(SINAN_E_IO, "cannot read the device's properties: %s", sinan_last_error_message());
 	rc = bind_shapes(g, o ? o->shapes : NULL);
 	if (!rc)
-		rc = cc_compile(g, &t, &co, &p);
-	if (!rc)
-		rc = cc_model_image(g, p, image, bytes);
-	cc_program_free(p);
+		rc = cc_compile_image(g, &t, &co, image, bytes);
 	if (rc)
-		return sinan_error(st_of(rc), "%s", g->err);
+		return sinan_error(cc_status(rc), "%s", g->err);
 	return SINAN_OK;
 }
 
@@ -542,7 +549,7 @@ SINAN_API sinan_status sinan_model_compile_onnx(const char *path, sinan_device_t
 	*bytes = 0;
 	rc = sinan_graph_import_onnx_file(path, &g, err, sizeof(err));
 	if (rc)
-		return sinan_error(st_of(rc), "%s", err);
+		return sinan_error(cc_status(rc), "%s", err);
 	sinan_status st = compile_graph(g, dev, opts, image, bytes);
 	sinan_graph_destroy(g);
 	return st;
@@ -1031,7 +1038,7 @@ SINAN_API sinan_status sinan_model_load_file(sinan_device_t dev, const char *pat
 	*model = NULL;
 	rc = cc_read_file(path, &data, &size, 4ULL << 30, err, sizeof(err));
 	if (rc)
-		return sinan_error(st_of(rc), "%s", err);
+		return sinan_error(cc_status(rc), "%s", err);
 	if (size >= 4 && !memcmp(data, ELFMAG, SELFMAG)) {
 		st = sinan_model_load(dev, data, size, model);
 		free(data);
@@ -1082,7 +1089,7 @@ SINAN_API sinan_status sinan_model_load_file(sinan_device_t dev, const char *pat
 	rc = sinan_graph_import_onnx_file(path, &g, err, sizeof(err));
 	free(data);
 	if (rc)
-		return sinan_error(st_of(rc), "%s", err);
+		return sinan_error(cc_status(rc), "%s", err);
 	st = compile_graph(g, dev, opts, &img, &isz);
 	sinan_graph_destroy(g);
 	if (st != SINAN_OK)

@@ -145,16 +145,22 @@ int ref_fmatmul(struct cc_graph *g, const struct cc_node *n, const struct cc_vie
 	if (hc)
 		cc_bcast_init(&cb, out[0].rank, out[0].dims, 1, cops);
 	uint64_t mn = (uint64_t)(f.M * f.N), batches = mn ? cc_view_elems(&out[0]) / mn : 0;
+	double *ad = cc_view_doubles(a), *bd = cc_view_doubles(b), *cd = malloc(sizeof(double) * (mn ? mn : 1));
 	for (uint64_t bi = 0; bi < batches; bi++) {
 		uint64_t off[2];
 		cc_bcast_offsets(&bc, bi, off);
 		uint64_t ao = off[0] * (uint64_t)(f.M * f.K), bo = off[1] * (uint64_t)(f.K * f.N);
+		if (ad && bd && cd)
+			cc_ref_gemm(ad + ao, bd + bo, cd, f.M, f.N, f.K, f.ta, f.tb);
 		for (int64_t i = 0; i < f.M; i++)
 			for (int64_t j = 0; j < f.N; j++) {
 				double acc = 0;
-				for (int64_t k = 0; k < f.K; k++)
-					acc += cc_ld(a->dtype, a->data, ao + (uint64_t)(f.ta ? k * f.M + i : i * f.K + k)) *
-					       cc_ld(b->dtype, b->data, bo + (uint64_t)(f.tb ? j * f.K + k : k * f.N + j));
+				if (ad && bd && cd)
+					acc = cd[i * f.N + j];
+				else	/* out of memory for the fast form */
+					for (int64_t k = 0; k < f.K; k++)
+						acc += cc_ld(a->dtype, a->data, ao + (uint64_t)(f.ta ? k * f.M + i : i * f.K + k)) *
+						       cc_ld(b->dtype, b->data, bo + (uint64_t)(f.tb ? j * f.K + k : k * f.N + j));
 				uint64_t oi = bi * mn + (uint64_t)(i * f.N + j);
 				acc *= alpha;
 				if (hc) {
@@ -165,6 +171,9 @@ int ref_fmatmul(struct cc_graph *g, const struct cc_node *n, const struct cc_vie
 				cc_st(out[0].dtype, out[0].data, oi, acc);
 			}
 	}
+	free(ad);
+	free(bd);
+	free(cd);
 	epilogue(n, n->nin > 3 && n->in[3] ? &in[3] : NULL, &out[0]);
 	return 0;
 }
@@ -215,8 +224,14 @@ int ref_attention(struct cc_graph *g, const struct cc_node *n, const struct cc_v
 	struct cc_view sv = *q;
 	const struct cc_view *mops[1] = { hm ? &in[3] : NULL };
 
-	if (!p)
+	double *qd = cc_view_doubles(q), *kd = cc_view_doubles(k), *vd = cc_view_doubles(v);
+	if (!p || !qd || !kd || !vd) {
+		free(p);
+		free(qd);
+		free(kd);
+		free(vd);
 		return cc_err(g, ENOMEM, "out of memory");
+	}
 	sv.dims[r - 1] = T;
 	if (hm)
 		cc_bcast_init(&mb, r, sv.dims, 1, mops);
@@ -226,9 +241,8 @@ int ref_attention(struct cc_graph *g, const struct cc_node *n, const struct cc_v
 			for (int64_t j = 0; j < T; j++) {
 				double acc = 0;
 				for (int64_t x = 0; x < D; x++)
-					acc += cc_ld(q->dtype, q->data, (b * (uint64_t)S + (uint64_t)i) * (uint64_t)D + (uint64_t)x) *
-					       cc_ld(k->dtype, k->data, b * (uint64_t)(T * D) +
-						     (uint64_t)(kt ? x * T + j : j * D + x));
+					acc += qd[(b * (uint64_t)S + (uint64_t)i) * (uint64_t)D + (uint64_t)x] *
+					       kd[b * (uint64_t)(T * D) + (uint64_t)(kt ? x * T + j : j * D + x)];
 				acc *= scale;
 				if (hm) {
 					uint64_t mo;
@@ -245,10 +259,13 @@ int ref_attention(struct cc_graph *g, const struct cc_node *n, const struct cc_v
 			for (int64_t e = 0; e < E; e++) {
 				double acc = 0;
 				for (int64_t j = 0; j < T; j++)
-					acc += p[j] / sum * cc_ld(v->dtype, v->data, (b * (uint64_t)T + (uint64_t)j) * (uint64_t)E + (uint64_t)e);
+					acc += p[j] / sum * vd[(b * (uint64_t)T + (uint64_t)j) * (uint64_t)E + (uint64_t)e];
 				cc_st(out[0].dtype, out[0].data, (b * (uint64_t)S + (uint64_t)i) * (uint64_t)E + (uint64_t)e, acc);
 			}
 		}
 	free(p);
+	free(qd);
+	free(kd);
+	free(vd);
 	return 0;
 }

@@ -11,6 +11,12 @@
 
 int cc_ref_run(struct cc_graph *g, const struct cc_view *inputs, struct cc_view *outputs)
 {
+	return cc_ref_run_observe(g, inputs, outputs, NULL, NULL);
+}
+
+int cc_ref_run_observe(struct cc_graph *g, const struct cc_view *inputs, struct cc_view *outputs,
+		       cc_ref_observer obs, void *ctx)
+{
 	void **val = calloc((size_t)g->ntensors, sizeof(void *));
 	int *left = calloc((size_t)g->ntensors, sizeof(int));
 	bool *owned = calloc((size_t)g->ntensors, sizeof(bool));
@@ -40,6 +46,8 @@ int cc_ref_run(struct cc_graph *g, const struct cc_view *inputs, struct cc_view 
 			goto out;
 		}
 		val[t->id] = inputs[i].data;
+		if (obs && (rc = obs(ctx, t, &inputs[i])))
+			goto out;
 	}
 	for (int i = 0; i < g->nnodes; i++)
 		for (int j = 0; j < g->nodes[i]->nin; j++)
@@ -72,6 +80,8 @@ int cc_ref_run(struct cc_graph *g, const struct cc_view *inputs, struct cc_view 
 			if (n->out[j]) {
 				val[n->out[j]->id] = ov[j].data;
 				owned[n->out[j]->id] = true;
+				if (obs && !rc)	/* on failure the values are freed below */
+					rc = obs(ctx, n->out[j], &ov[j]);
 				if (!left[n->out[j]->id]) {	/* unused output */
 					free(ov[j].data);
 					val[n->out[j]->id] = NULL;

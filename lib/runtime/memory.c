@@ -42,9 +42,14 @@ sinan_status bo_create(struct sinan_device *dev, uint64_t size, uint32_t placeme
 	ret = sinan_ioctl(dev, DRM_IOCTL_SINAN_BO_CREATE, &c);
 	if (ret) {
 		free(bo);
+		if ((ret == -ENOMEM || ret == -ENOSPC) && placement == SINAN_MEM_HOST)
+			return sinan_error_errno(SINAN_E_OUT_OF_MEMORY, -ret,
+						 "cannot allocate %llu bytes of host memory (%s); the driver caps "
+						 "the pinned host memory of a device at sinan.host_mem_limit_mb "
+						 "(default: half of RAM)",
+						 (unsigned long long)size, strerror(-ret));
 		if (ret == -ENOMEM || ret == -ENOSPC)
-			return sinan_error_errno(placement == SINAN_MEM_HOST ? SINAN_E_OUT_OF_MEMORY :
-						 SINAN_E_OUT_OF_DEVICE_MEMORY, -ret,
+			return sinan_error_errno(SINAN_E_OUT_OF_DEVICE_MEMORY, -ret,
 						 "cannot allocate %llu bytes of %s memory (%s)",
 						 (unsigned long long)size, placement_name(placement), strerror(-ret));
 		return sinan_error_errno(sinan_status_from_errno(ret), -ret, "BO_CREATE of %llu bytes of %s memory: %s",

@@ -12,8 +12,13 @@
  *
  * Convolutions are measured as in a network: their activations are NC1HWC0
  * (pass_layout.c), so the op is the convolution kernel alone; the network
- * figure weights each layer by how often ResNet-50 has it.
+ * figure weights each layer by how often ResNet-50 has it. The layers of
+ * sinan-bench b1 (a one-node NCHW graph: Conv with weights and bias, fp16)
+ * are measured both ways: the whole one-node model (NCHW <-> NC1HWC0
+ * conversions included, as b1 counts it) and the convolution kernel inside
+ * an NC1HWC0 chain; each with its roofline bound and what sets it.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +43,9 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Compile and run @g once (inputs zero); the op with MACs (the cube's) is measured at kernel level. */
-static int measure(sinan_graph_t g, struct meas *m)
+/* Compile and run @g once (inputs zero); the op with MACs (the cube's) is measured at kernel level,
+ * or with @whole the run (first kernel to the end of the last). */
+static int measure_run(sinan_graph_t g, struct meas *m, bool whole)
 {
 	struct sinan_model_options o = { .size = sizeof(o), .flags = SINAN_MODEL_F_KERNEL_OPS };
 	void *img = NULL;
@@ -79,6 +85,12 @@ static int measure(sinan_graph_t g, struct meas *m)
 			m->macs += s.macs;
 			m->util = s.cube_utilization;
 		}
+	if (whole) {
+		struct sinan_model_run_stats rs = { .size = sizeof(rs) };
+		sinan_model_get_run_stats(md, &rs);
+		m->cycles = rs.device_cycles;
+		m->util = (double)m->macs / ((double)m->cycles * props.num_cores * 4096.0);
+	}
 	rc = 0;
 out:
 	for (uint32_t i = 0; i < mi.num_inputs && i < 4; i++)
@@ -87,6 +99,11 @@ out:
 		free(out[i].data);
 	sinan_model_destroy(md);
 	return rc;
+}
+
+static int measure(sinan_graph_t g, struct meas *m)
+{
+	return measure_run(g, m, false);
 }
 
 static sinan_tensor_t zconst(sinan_graph_t g, int rank, const int64_t *d)
@@ -140,6 +157,97 @@ struct layer {
 	int count;	/* in ResNet-50 */
 };
 
+/* Conv of @l at batch @n, fp16 (weights and bias constant): alone on NCHW tensors (as sinan-bench
+ * b1), or between layers in NC1HWC0 (x -> Relu -> Conv -> Relu -> Relu). */
+static sinan_graph_t conv_graph(const struct layer *l, int64_t n, bool chain)
+{
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[4] = { n, l->c, l->hw, l->hw }, wd[4] = { l->m, l->c, l->k, l->k }, bd[1] = { l->m };
+	int64_t p = l->k / 2, pads[4] = { p, p, p, p }, st[2] = { l->s, l->s };
+	struct sinan_attr at[2] = { SINAN_ATTR_IS("pads", 4, pads), SINAN_ATTR_IS("strides", 2, st) };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT16, 4, xd);
+	if (chain)
+		x = sinan_graph_op(g, "Relu", 1, &x, 0, NULL);	/* (the previous layer, in NC1HWC0) */
+	sinan_tensor_t y = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, zconst(g, 4, wd), zconst(g, 1, bd) },
+					  2, at);
+	if (chain) {
+		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);
+		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);	/* (the next layer) */
+	}
+	sinan_graph_output(g, y, "y");
+	return g;
+}
+
+/*
+ * The best cube utilization the convolution kernel of @l at batch @n can reach on this chip, and
+ * what sets it: the cube; device memory (the NC1HWC0 input and output, channels padded to whole
+ * C0 = 16 blocks, and the weights, each crossing once at the shared bandwidth); the input-channel
+ * padding (the cube multiplies C1 x 16 channels for C); the work split (output tiles of 256
+ * positions x 128 channels over the cores).
+ */
+static double conv_bound(const struct layer *l, int64_t n, char *why, size_t len)
+{
+	int64_t p = l->k / 2, oh = (l->hw + 2 * p - l->k) / l->s + 1;
+	int64_t c16 = (l->c + 15) / 16 * 16, m16 = (l->m + 15) / 16 * 16;
+	double macs = (double)n * l->m * oh * oh * l->c * l->k * l->k;
+	double cube = macs / (4096.0 * props.num_cores);
+	double bpc = (double)props.devmem_bw_mbps / props.clock_mhz;
+	/* a 1x1 convolution of stride s reads the rows it uses, 1 / s of them */
+	double rows = l->k == 1 && l->s > 1 ? (double)oh : (double)l->hw;
+	double rd = 2.0 * ((double)n * c16 * rows * l->hw + (double)l->m * l->c * l->k * l->k);
+	double wr = 2.0 * (double)n * m16 * oh * oh;
+	double mem = (rd > wr ? rd : wr) / bpc;
+	double pad = (double)l->c / (double)c16;
+	double tiles = (double)n * ((oh * oh + 255) / 256) * ((l->m + 127) / 128);
+	double par = tiles / (ceil(tiles / props.num_cores) * props.num_cores);
+	double t_cube = cube / pad / par;
+	double b = cube / (t_cube > mem ? t_cube : mem);
+	if (mem >= t_cube)
+		snprintf(why, len, "device memory: %.1f MB read, %.1f MB written at %.0f B/cycle", rd / 1e6, wr / 1e6, bpc);
+	else if (pad < 1 && par < 1)
+		snprintf(why, len, "channel padding %lld of %lld, %.0f tiles on %u cores", (long long)l->c, (long long)c16,
+			 tiles, props.num_cores);
+	else if (pad < 1)
+		snprintf(why, len, "input channels padded: %lld of %lld multiply", (long long)l->c, (long long)c16);
+	else if (par < 1)
+		snprintf(why, len, "work split: %.0f output tiles on %u cores", tiles, props.num_cores);
+	else
+		snprintf(why, len, "cube");
+	return b > 1 ? 1 : b;
+}
+
+/* The layers of sinan-bench b1: the one-node model (as b1 measures it) and the kernel in a chain. */
+static void b1_conv(void)
+{
+	static const struct layer B[] = {
+		{ "3x3.64-64.56x56", 64, 56, 64, 3, 1, 0 },
+		{ "1x1.256-64.56x56", 256, 56, 64, 1, 1, 0 },
+		{ "3x3.128-128.28x28", 128, 28, 128, 3, 1, 0 },
+		{ "7x7s2.3-64.224x224", 3, 224, 64, 7, 2, 0 },
+	};
+	static const int64_t batches[] = { 1, 32 };
+	printf("sinan-bench b1 convolutions, fp16: one-node NCHW model (b1's figure: the layout conversions\n"
+	       "included) and the convolution kernel inside an NC1HWC0 chain, against the kernel's bound:\n");
+	printf("%-20s %5s %10s %7s %10s %7s %6s  %s\n", "layer", "batch", "one-node", "cube", "in chain", "cube", "bound",
+	       "set by");
+	for (size_t i = 0; i < sizeof(B) / sizeof(B[0]); i++)
+		for (size_t j = 0; j < sizeof(batches) / sizeof(batches[0]); j++) {
+			struct meas one, ch;
+			char why[160];
+			sinan_graph_t g = conv_graph(&B[i], batches[j], false);
+			int e1 = measure_run(g, &one, true);
+			sinan_graph_destroy(g);
+			g = conv_graph(&B[i], batches[j], true);
+			int e2 = measure(g, &ch);
+			sinan_graph_destroy(g);
+			if (e1 || e2)
+				continue;
+			double b = conv_bound(&B[i], batches[j], why, sizeof(why));
+			printf("%-20s %5lld %10llu %7.3f %10llu %7.3f %6.2f  %s\n", B[i].name, (long long)batches[j],
+			       (unsigned long long)one.cycles, one.util, (unsigned long long)ch.cycles, ch.util, b, why);
+		}
+}
+
 int main(int argc, char **argv)
 {
 	bool full = argc > 1 && !strcmp(argv[1], "--full");
@@ -159,6 +267,7 @@ int main(int argc, char **argv)
 		gemm(8192, 8192, 8192);
 	}
 	gemm(1, 4096, 4096);
+	b1_conv();
 
 	/* ResNet-50 v1.5 convolutions, batch 32 (input channels, input size, output channels, kernel, stride) */
 	static const struct layer L[] = {
@@ -188,29 +297,17 @@ int main(int argc, char **argv)
 	};
 	double ideal = 0, total = 0, tb = 0;
 	printf("ResNet-50 convolutions, batch 32, fp16, NC1HWC0 activations:\n");
-	printf("%-20s %4s %12s %8s %8s %8s\n", "layer", "n", "cycles", "cube", "bound", "of bound");
+	printf("%-20s %4s %12s %8s %8s %8s  %s\n", "layer", "n", "cycles", "cube", "bound", "of bound", "set by");
 	for (size_t i = 0; i < sizeof(L) / sizeof(L[0]); i++) {
 		const struct layer *l = &L[i];
-		sinan_graph_t g = sinan_graph_create();
-		int64_t xd[4] = { 32, l->c, l->hw, l->hw }, wd[4] = { l->m, l->c, l->k, l->k }, bd[1] = { l->m };
-		int64_t p = l->k / 2, pads[4] = { p, p, p, p }, st[2] = { l->s, l->s };
-		struct sinan_attr at[2] = { SINAN_ATTR_IS("pads", 4, pads), SINAN_ATTR_IS("strides", 2, st) };
-		sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT16, 4, xd);
-		x = sinan_graph_op(g, "Relu", 1, &x, 0, NULL);	/* (the previous layer, in NC1HWC0) */
-		sinan_tensor_t y = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, zconst(g, 4, wd), zconst(g, 1, bd) },
-						  2, at);
-		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);
-		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);	/* (the next layer) */
-		sinan_graph_output(g, y, "y");
+		sinan_graph_t g = conv_graph(l, 32, true);
 		struct meas m;
 		if (!measure(g, &m)) {
-			int64_t oh = (l->hw + 2 * p - l->k) / l->s + 1;
-			uint64_t rd = (uint64_t)(32 * l->c * l->hw * l->hw + l->m * l->c * l->k * l->k) * 2;
-			uint64_t wr = (uint64_t)(32 * l->m * oh * oh) * 2;
-			double b = bound(m.macs, rd, wr);
+			char why[160];
+			double b = conv_bound(l, 32, why, sizeof(why));
 			double id = (double)m.macs / (4096.0 * props.num_cores);
-			printf("%-20s %4d %12llu %8.3f %8.2f %8.2f\n", l->name, l->count, (unsigned long long)m.cycles, m.util, b,
-			       m.util / b);
+			printf("%-20s %4d %12llu %8.3f %8.2f %8.2f  %s\n", l->name, l->count, (unsigned long long)m.cycles,
+			       m.util, b, m.util / b, why);
 			ideal += id * l->count;
 			total += (double)m.cycles * l->count;
 			tb += id / b * l->count;

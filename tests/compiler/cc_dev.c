@@ -5,6 +5,7 @@
  * ($SINAN_BACKEND, the simulator by default), compare.
  */
 #include "cc_test.h"
+#include "cg_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@
 static sinan_device_t dev;
 const char *t_calibration;
 const char *t_expect_op;
+int t_expect_count;
+const struct cc_target *t_target;
+bool t_expect_scratch;
 
 int t_dev_setup(void **state)
 {
@@ -61,8 +65,13 @@ static void run_dev(const char *what, sinan_graph_t g, int precision, struct cc_
 	size_t isz = 0;
 	sinan_model_t m = NULL;
 
-	if (sinan_model_compile(g, dev, &opt, &img, &isz) != SINAN_OK)
+	if (t_target) {	/* another target than the device (which must be at least as big) */
+		struct cc_copts co = { .precision = precision, .calibration = t_calibration };
+		if (cc_compile_image(g, t_target, &co, &img, &isz))
+			fail_msg("%s: compile: %s", what, sinan_graph_error(g));
+	} else if (sinan_model_compile(g, dev, &opt, &img, &isz) != SINAN_OK) {
 		fail_msg("%s: compile: %s", what, sinan_last_error_message());
+	}
 	if (sinan_model_load(dev, img, isz, &m) != SINAN_OK)
 		fail_msg("%s: load: %s", what, sinan_last_error_message());
 	sinan_free(img);
@@ -76,13 +85,21 @@ static void run_dev(const char *what, sinan_graph_t g, int precision, struct cc_
 	}
 	if (sinan_model_run(m, (uint32_t)nin, mi, (uint32_t)nout, mo) != SINAN_OK)
 		fail_msg("%s: run: %s", what, sinan_last_error_message());
+	if (t_expect_scratch) {
+		struct sinan_model_info inf = { .size = sizeof(inf) };
+		if (sinan_model_get_info(m, &inf) != SINAN_OK || !inf.scratch_bytes)
+			fail_msg("%s: the model uses no kernel scratch", what);
+	}
 	if (t_expect_op) {
-		bool found = false;
+		int found = 0;
 		struct sinan_model_op_stats st = { .size = sizeof(st) };
-		for (uint32_t i = 0; !found && sinan_model_get_op_stats(m, i, &st) == SINAN_OK; i++)
-			found = !strcmp(st.op, t_expect_op);
+		for (uint32_t i = 0; sinan_model_get_op_stats(m, i, &st) == SINAN_OK; i++)
+			found += !strcmp(st.op, t_expect_op);
 		if (!found)
 			fail_msg("%s: no %s op in the compiled model", what, t_expect_op);
+		if (t_expect_count && found != t_expect_count)
+			fail_msg("%s: %d %s ops in the compiled model, %d expected", what, found, t_expect_op,
+				 t_expect_count);
 	}
 	sinan_model_destroy(m);
 }

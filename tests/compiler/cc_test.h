@@ -47,6 +47,13 @@ void t_check_prec(t_build_fn build, const void *args, const char *what, uint64_t
 extern const char *t_calibration;
 /* when set, the compiled model must contain an op of this type ("domain:Op" for Sinan ops) */
 extern const char *t_expect_op;
+/* ... and when set, exactly this many of them */
+extern int t_expect_count;
+/* when set, compile for this target instead of the device's (smaller buffers, other balance) */
+struct cc_target;
+extern const struct cc_target *t_target;
+/* when set, the compiled model must use kernel scratch (split-K partial sums, say) */
+extern bool t_expect_scratch;
 void t_check(t_build_fn build, const void *args, const char *what, uint64_t seed, double rtol, double atol);
 
 #endif

@@ -6,6 +6,7 @@
  * the reference executor on the same graph (unfused).
  */
 #include "cc_test.h"
+#include "cg_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -249,6 +250,81 @@ static void matmul_fp16(void **state)
 	check(b_binary, &a, 1e-2, 1e-2);
 }
 
+/* Gemm(transA, alpha, beta, C) + Relu: one sinan:MatMul with its epilogue */
+static sinan_graph_t b_gemm_relu(const void *p)
+{
+	const struct bargs *a = p;
+	sinan_graph_t g = sinan_graph_create();
+	sinan_tensor_t x = sinan_graph_input(g, "x", a->type, 2, a->a);
+	sinan_tensor_t in[3] = { x, crand(g, a->type, 2, a->b, a->seed), crand(g, a->type, 1, a->c, a->seed + 1) };
+	sinan_tensor_t y = sinan_graph_op(g, "Gemm", 3, in, a->nattr, a->attr);
+	y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);
+	if (!y || sinan_graph_output(g, y, "y"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+/*
+ * Split-K (lower_mm.c): A panels that do not fit L1. Compiled for a small
+ * target (2 cores, 64 KiB or 256 KiB of L1, 1 GB/s of device memory, so that
+ * re-reading A is what the cost estimate avoids) and run on the device:
+ * three K parts (the first writes partial sums, a middle one adds to them,
+ * the last adds them before the epilogue, with fewer chunks), batches,
+ * a narrow last n tile, transposed A with alpha, beta * C and Relu, fp16.
+ */
+static void matmul_split_k(void **state)
+{
+	(void)state;
+	struct cc_target t;
+	cc_target_default(&t);
+	t.cores = 2;
+	t.l1 = 64 << 10;
+	t.devmem_bw_mbps = 1000;
+	t_target = &t;
+	t_expect_scratch = true;
+	/* fp32 accumulation in another order (parts, then the sum) vs the double reference */
+	struct bargs a = { .type = SINAN_TYPE_FLOAT, .op = "MatMul", .ra = 3, .rb = 2, .a = { 4, 64, 600 },
+			   .b = { 600, 520 }, .bconst = true, .seed = 21, .rc = -1 };
+	check(b_binary, &a, 1e-4, 2e-7 * 600);
+	struct bargs g = { .type = SINAN_TYPE_FLOAT, .a = { 600, 64 }, .b = { 600, 520 }, .c = { 520 }, .seed = 22,
+			   .nattr = 3, .op = "Gemm" };
+	g.attr[0] = (struct sinan_attr)SINAN_ATTR_I("transA", 1);
+	g.attr[1] = (struct sinan_attr)SINAN_ATTR_F("alpha", 0.5f);
+	g.attr[2] = (struct sinan_attr)SINAN_ATTR_F("beta", 2.0f);
+	t_check(b_gemm_relu, &g, "Gemm transA + Relu", g.seed, 1e-4, 2e-7 * 600);
+	t.l1 = 256 << 10;
+	struct bargs h = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 3, .rb = 2, .a = { 2, 256, 1100 },
+			   .b = { 1100, 300 }, .bconst = true, .seed = 23, .rc = -1 };
+	check(b_binary, &h, 1e-2, 1e-2);
+	/* the per-core bandwidth of the default chip and 512 KiB of L1: two parts of 24 and 23
+	 * chunks, long enough that a part's first item also runs the next n tile's first chunks */
+	t.l1 = 512 << 10;
+	t.devmem_bw_mbps = 75000;
+	struct bargs d = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 3, .rb = 2, .a = { 2, 256, 1500 },
+			   .b = { 1500, 512 }, .bconst = true, .seed = 24, .rc = -1 };
+	check(b_binary, &d, 1e-2, 1e-2);
+	t_target = NULL;
+	t_expect_scratch = false;
+}
+
+/* A panel's first item also runs the next item's first chunks (the default chip; 4 panels
+ * of 4 n tiles, the last narrow, 2 items per core) */
+static void matmul_dual(void **state)
+{
+	(void)state;
+	struct bargs a = { .type = SINAN_TYPE_FLOAT16, .op = "MatMul", .ra = 3, .rb = 2, .a = { 4, 256, 700 },
+			   .b = { 700, 400 }, .bconst = true, .seed = 25, .rc = -1 };
+	check(b_binary, &a, 1e-2, 1e-2);
+}
+
+static int reset_target(void **state)
+{
+	(void)state;
+	t_target = NULL;
+	t_expect_scratch = false;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +337,8 @@ int main(void)
 		cmocka_unit_test(gemm_attrs),
 		cmocka_unit_test(matmul_epilogues),
 		cmocka_unit_test(matmul_fp16),
+		cmocka_unit_test_teardown(matmul_split_k, reset_target),
+		cmocka_unit_test(matmul_dual),
 	};
 	return cmocka_run_group_tests_name("compiler-kernels", tests, t_dev_setup, t_dev_teardown);
 }

@@ -9,12 +9,14 @@
  */
 #include "cc_test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sinan/sinan.h>
+#include <sinan/sinan_model.h>
 
 /* One operand: a graph input, a random constant, or given int64 values. */
 struct operand {
@@ -123,6 +125,11 @@ static void conv_shapes(void **state)
 		{ 1, 3, 23, 23, 16, 7, 7, 1, 2, 3, 1, true, "Relu", false },	/* stem */
 		{ 1, 20, 7, 7, 20, 3, 3, 1, 1, 1, 1, true, "Relu", true },		/* residual block */
 		{ 1, 64, 6, 6, 40, 1, 1, 1, 2, 0, 1, true, NULL, false },
+		/* 3 channel tiles of resident weights, loaded tile by tile as the first items of a
+		 * core come (cores starting at each tile, wrapping around) */
+		{ 5, 16, 9, 9, 300, 3, 3, 1, 1, 1, 1, true, "Relu", false },
+		/* 1x1 stride 2 on odd sizes: only the rows used are loaded */
+		{ 3, 24, 7, 9, 20, 1, 1, 1, 2, 0, 1, true, "Relu", false },
 	};
 	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
 		const struct conv_case *c = &cs[i];
@@ -402,6 +409,12 @@ static void movement(void **state)
 			     .in = { OP_IN(3, 2, 3, 5), OP_IN(3, 2, 7, 5), OP_RAND(3, 2, 1, 5) } };
 	cat.attr[0] = (struct sinan_attr)SINAN_ATTR_I("axis", 1);
 	check(&cat, 0, 0);
+	/* each input one contiguous run of 90000 floats, longer than the unified buffer:
+	 * copied as several rows (it failed as one row once) */
+	struct gargs cat2 = { .op = "Concat", .nin = 2, .seed = 83, .nattr = 1,
+			      .in = { OP_IN(2, 2, 45000), OP_IN(2, 1, 45000) } };
+	cat2.attr[0] = (struct sinan_attr)SINAN_ATTR_I("axis", 0);
+	check(&cat2, 0, 0);
 
 	struct gargs sp = { .op = "Split", .nin = 2, .nout = 3, .seed = 84, .nattr = 1,
 			    .in = { OP_IN(2, 6, 31), { .rank = 1, .dims = { 3 }, .kind = INTS, .ints = { 10, 1, 20 } } } };
@@ -532,6 +545,19 @@ static void integer_products(void **state)
 }
 
 /* ---- precision int8 ---------------------------------------------------------------------------- */
+/* A calibration file of the running test (removed by its teardown, reset_expect). */
+static char cal_path[64];
+
+static FILE *tmpfile_named(char *path)
+{
+	snprintf(path, 64, "/tmp/sinan-cal-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	return f;
+}
+
 struct i8case {
 	bool conv, qdq, relu;
 	uint64_t seed;
@@ -594,14 +620,10 @@ static void precision_int8(void **state)
 	 * weights per channel. The error is quantization noise: std ~0.04 (MatMul, K = 96)
 	 * and ~0.05 (Conv, K = 216) against outputs of std ~6.5 and ~10; the bound 0.3 is
 	 * ~6 sigma. A wrong scale or zero point is off by the outputs' magnitude. */
-	char path[] = "/tmp/sinan-cal-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
-	assert_non_null(f);
+	FILE *f = tmpfile_named(cal_path);
 	fprintf(f, "# name scale [zero_point]\nx %.9g 0\n", 2.0 / 127);
 	fclose(f);
-	t_calibration = path;
+	t_calibration = cal_path;
 	for (int conv = 0; conv < 2; conv++) {
 		struct i8case c = { .conv = conv, .relu = !conv, .seed = 50 };
 		t_expect_op = conv ? "sinan:ConvInteger" : "MatMulInteger";
@@ -610,7 +632,184 @@ static void precision_int8(void **state)
 	}
 	t_calibration = NULL;
 	t_expect_op = NULL;
-	unlink(path);
+}
+
+/* ---- calibration (sinan_graph_calibrate) ---------------------------------------------------------- */
+#define CX_ROWS 8
+#define CX_K 48
+#define CX_H 24
+#define CX_N 10
+#define CX_RUNS 4
+
+/* z = relu(x w1) w2, weights from seed 60 */
+static sinan_graph_t b_cal(const void *p)
+{
+	(void)p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[2] = { CX_ROWS, CX_K }, w1d[2] = { CX_K, CX_H }, w2d[2] = { CX_H, CX_N };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 2, xd);
+	sinan_tensor_t w1 = t_const_rand(g, SINAN_TYPE_FLOAT, 2, w1d, 60);
+	sinan_tensor_t w2 = t_const_rand(g, SINAN_TYPE_FLOAT, 2, w2d, 61);
+	sinan_tensor_t h = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ x, w1 }, 0, NULL);
+	h = sinan_graph_op(g, "Relu", 1, &h, 0, NULL);
+	sinan_tensor_t z = sinan_graph_op(g, "MatMul", 2, (sinan_tensor_t[]){ h, w2 }, 0, NULL);
+	if (!z || sinan_graph_output(g, z, "z"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+/* The scale of @name in the calibration file @path (0 if absent); asserts zero point 0. */
+static double cal_scale(const char *path, const char *name)
+{
+	char line[2048], nm[1024];
+	double sc = 0, found = 0;
+	int zp;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *h = strchr(line, '#');
+		if (h)
+			*h = 0;
+		if (sscanf(line, "%1023s %lf %d", nm, &sc, &zp) == 3 && !strcmp(nm, name)) {
+			assert_int_equal(zp, 0);
+			found = sc;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void calibration(void **state)
+{
+	(void)state;
+	/* max method over several runs: the scales of x, h = relu(x w1) (the fused
+	 * MatMul's output) and z, against max|.| / 127 computed here in double */
+	float *xs = malloc(sizeof(float) * CX_RUNS * CX_ROWS * CX_K);
+	float w1[CX_K * CX_H], w2[CX_H * CX_N];
+	double mx = 0, mh = 0, mz = 0;
+	assert_non_null(xs);
+	t_seed(60);
+	for (int i = 0; i < CX_K * CX_H; i++)
+		w1[i] = (float)t_uniform(-1, 1);
+	t_seed(61);
+	for (int i = 0; i < CX_H * CX_N; i++)
+		w2[i] = (float)t_uniform(-1, 1);
+	t_seed(62);
+	for (int r = 0; r < CX_RUNS; r++)	/* runs of growing range: the max is over all of them */
+		for (int i = 0; i < CX_ROWS * CX_K; i++)
+			xs[r * CX_ROWS * CX_K + i] = (float)t_uniform(-2, 2) * (0.5f + 0.25f * (float)r);
+	for (int r = 0; r < CX_RUNS; r++)
+		for (int i = 0; i < CX_ROWS; i++) {
+			const float *x = xs + (r * CX_ROWS + i) * CX_K;
+			double h[CX_H];
+			for (int k = 0; k < CX_K; k++)
+				mx = fmax(mx, fabs(x[k]));
+			for (int j = 0; j < CX_H; j++) {
+				double a = 0;
+				for (int k = 0; k < CX_K; k++)
+					a += (double)x[k] * w1[k * CX_H + j];
+				h[j] = (float)fmax(a, 0);
+				mh = fmax(mh, h[j]);
+			}
+			for (int j = 0; j < CX_N; j++) {
+				double a = 0;
+				for (int k = 0; k < CX_H; k++)
+					a += h[k] * w2[k * CX_N + j];
+				mz = fmax(mz, fabs(a));
+			}
+		}
+	struct sinan_model_io io[CX_RUNS];
+	for (int r = 0; r < CX_RUNS; r++)
+		io[r] = (struct sinan_model_io){ "x", xs + r * CX_ROWS * CX_K, sizeof(float) * CX_ROWS * CX_K };
+	sinan_graph_t g = b_cal(NULL);
+	struct sinan_tensor_info hi;
+	/* the name of h: the Relu's output (node 1's) */
+	assert_int_equal(sinan_tensor_get_info(g->nodes[1]->out[0], &hi), 0);
+	char hname[256];
+	snprintf(hname, sizeof(hname), "%s", hi.name);
+	FILE *f = tmpfile_named(cal_path);
+	fclose(f);
+	assert_int_equal(sinan_graph_calibrate(g, CX_RUNS, 1, io, NULL, cal_path), SINAN_OK);
+	sinan_graph_destroy(g);
+	double sx = cal_scale(cal_path, "x"), sh = cal_scale(cal_path, hname), sz = cal_scale(cal_path, "z");
+	assert_true(fabs(sx - mx / 127) <= 1e-6 * sx);
+	assert_true(fabs(sh - mh / 127) <= 1e-6 * sh);
+	assert_true(fabs(sz - mz / 127) <= 1e-6 * sz);
+	/* the file names what the int8 pass looks up: both products quantized. Test inputs
+	 * are uniform in [-2, 2) (t_inputs), inside the calibration runs' widest range
+	 * [-2.5, 2.5), so little saturates; quantization noise of the output z (std ~9) is ~0.13 std here;
+	 * 1.0 is ~8 sigma, while a scale that names the wrong tensor leaves the op in fp32
+	 * (the op count fails) and a saturating one errs by the outputs' magnitude */
+	t_calibration = cal_path;
+	t_expect_op = "MatMulInteger";
+	t_expect_count = 2;
+	t_check_prec(b_cal, NULL, "calibrated MatMul chain int8", 63, SINAN_PRECISION_INT8, 0, 1.0);
+	t_calibration = NULL;
+	t_expect_op = NULL;
+	t_expect_count = 0;
+
+	/* percentile: 4095 values spread evenly over [0, 1) and one outlier per run; the
+	 * 99th percentile (0.99) is found within one histogram bin, max|x| / 1024 */
+	float px[2][4096];
+	for (int r = 0; r < 2; r++) {
+		for (int i = 0; i < 4095; i++)
+			px[r][i] = (float)i / 4096;
+		px[r][4095] = r ? -300.0f : 100.0f;
+	}
+	int64_t pd[2] = { 1, 4096 };
+	g = sinan_graph_create();
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 2, pd);
+	sinan_tensor_t y = sinan_graph_op(g, "Abs", 1, &x, 0, NULL);
+	assert_int_equal(sinan_graph_output(g, y, "y"), 0);
+	struct sinan_model_io pio[2] = { { NULL, px[0], sizeof(px[0]) }, { NULL, px[1], sizeof(px[1]) } };
+	struct sinan_calibration_options co = { .size = sizeof(co), .method = SINAN_CALIBRATION_PERCENTILE,
+						 .percentile = 99 };
+	assert_int_equal(sinan_graph_calibrate(g, 2, 1, pio, &co, cal_path), SINAN_OK);
+	sinan_graph_destroy(g);
+	double want = 4055.0 / 4096;	/* value 8110 of 8192 (|x| sorted): 99 % */
+	assert_true(fabs(cal_scale(cal_path, "x") * 127 - want) <= 300.0 / 1024);
+	assert_true(fabs(cal_scale(cal_path, "y") * 127 - want) <= 300.0 / 1024);
+	co.percentile = 100;	/* the maximum */
+	g = sinan_graph_create();
+	x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 2, pd);
+	assert_int_equal(sinan_graph_output(g, sinan_graph_op(g, "Abs", 1, &x, 0, NULL), "y"), 0);
+	assert_int_equal(sinan_graph_calibrate(g, 2, 1, pio, &co, cal_path), SINAN_OK);
+	sinan_graph_destroy(g);
+	assert_true(fabs(cal_scale(cal_path, "y") * 127 - 300) <= 300 * 1e-6);
+
+	/* errors: argument checks, then wrong inputs, symbolic dims, an unwritable file */
+	g = b_cal(NULL);
+	assert_int_equal(sinan_graph_calibrate(g, 0, 1, io, NULL, cal_path), SINAN_E_INVALID_ARGUMENT);
+	co.percentile = 0;
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, io, &co, cal_path), SINAN_E_INVALID_ARGUMENT);
+	co.percentile = 101;
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, io, &co, cal_path), SINAN_E_INVALID_ARGUMENT);
+	co.method = 7;
+	co.percentile = 50;
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, io, &co, cal_path), SINAN_E_INVALID_ARGUMENT);
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, io, NULL, NULL), SINAN_E_INVALID_ARGUMENT);
+	struct sinan_model_io bad = { "x", xs, 12 };
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, &bad, NULL, cal_path), SINAN_E_INVALID_ARGUMENT);
+	assert_non_null(strstr(sinan_last_error_message(), "bytes"));
+	sinan_graph_destroy(g);
+	g = b_cal(NULL);
+	bad = (struct sinan_model_io){ "nope", xs, sizeof(float) * CX_ROWS * CX_K };
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, &bad, NULL, cal_path), SINAN_E_INVALID_ARGUMENT);
+	assert_non_null(strstr(sinan_last_error_message(), "no value for input 'x'"));
+	sinan_graph_destroy(g);
+	g = b_cal(NULL);
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, io, NULL, "/nonexistent-dir/cal.txt"), SINAN_E_IO);
+	sinan_graph_destroy(g);
+	g = sinan_graph_create();
+	int64_t sd[2] = { -1, 4 };
+	x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 2, sd);
+	assert_int_equal(sinan_graph_output(g, sinan_graph_op(g, "Relu", 1, &x, 0, NULL), "y"), 0);
+	bad = (struct sinan_model_io){ "x", xs, 16 };
+	assert_int_equal(sinan_graph_calibrate(g, 1, 1, &bad, NULL, cal_path), SINAN_E_INVALID_ARGUMENT);
+	assert_non_null(strstr(sinan_last_error_message(), "bind its dimensions first"));
+	sinan_graph_destroy(g);
+	free(xs);
 }
 
 /* tests that set the harness's expectations reset them even when they fail */
@@ -618,7 +817,11 @@ static int reset_expect(void **state)
 {
 	(void)state;
 	t_expect_op = NULL;
+	t_expect_count = 0;
 	t_calibration = NULL;
+	if (cal_path[0])	/* the test's calibration file, even when it failed */
+		unlink(cal_path);
+	cal_path[0] = 0;
 	return 0;
 }
 
@@ -638,6 +841,7 @@ int main(void)
 		cmocka_unit_test(movement),
 		cmocka_unit_test(integer_products),
 		cmocka_unit_test_teardown(precision_int8, reset_expect),
+		cmocka_unit_test_teardown(calibration, reset_expect),
 	};
 	return cmocka_run_group_tests_name("compiler-nn", tests, t_dev_setup, t_dev_teardown);
 }

@@ -647,6 +647,35 @@ static void test_other_process(void **state)
 	close(down[1]);
 }
 
+/*
+ * Regression (found by a 300 s run of the ioctl fuzzer: the guest ran out
+ * of memory and panicked, "System is deadlocked on memory"): host BOs are
+ * pinned out of reach of reclaim, so their total per device is limited
+ * (module parameter host_mem_limit_mb, default half of RAM); past it
+ * BO_CREATE fails with -ENOMEM, and freeing gives the room back.
+ */
+static void test_regress_host_mem_limit(void **state)
+{
+	const char *param = "/sys/module/sinan/parameters/host_mem_limit_mb";
+	int fd = kt_open();
+	uint32_t h[4], extra;
+
+	(void)state;
+	assert_int_equal(kt_write_file(param, "64"), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(kt_try_bo_create(fd, 16 << 20, DRM_SINAN_BO_PLACEMENT_HOST, 0, &h[i]), 0);
+	assert_int_equal(kt_try_bo_create(fd, 4096, DRM_SINAN_BO_PLACEMENT_HOST, 0, &extra), -ENOMEM);
+	/* Device memory is not host memory: unaffected. */
+	assert_int_equal(kt_try_bo_create(fd, 16 << 20, DRM_SINAN_BO_PLACEMENT_DEVICE, 0, &extra), 0);
+	kt_bo_close(fd, extra);
+	kt_bo_close(fd, h[0]);
+	assert_int_equal(kt_try_bo_create(fd, 16 << 20, DRM_SINAN_BO_PLACEMENT_HOST, 0, &h[0]), 0);
+	for (int i = 0; i < 4; i++)
+		kt_bo_close(fd, h[i]);
+	assert_int_equal(kt_write_file(param, "0"), 0);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_regress_unbind_above_va_end),
 		cmocka_unit_test(test_regress_submit_bo_lookup_leak),
 		cmocka_unit_test(test_regress_ring_writable),
+		cmocka_unit_test(test_regress_host_mem_limit),
 		cmocka_unit_test(test_queue_create_destroy),
 		cmocka_unit_test(test_queue_status),
 		cmocka_unit_test(test_submit),
