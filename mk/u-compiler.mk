@@ -23,6 +23,11 @@ $(call objs,$(CC_PB_C)): $(CC_PB_C)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -I$(CC_GEN) $(CFLAGS) -fPIC -c $< -o $@
 $(call objs,$(COMPILER_SRCS)): | $(CC_GEN)/onnx.pb-c.h
+# The on-disk model cache (lib/compiler/model.c) keys images by the compiler build, model.c's
+# __DATE__ __TIME__: model.o is rebuilt after any other compiler or assembler object, so a
+# changed compiler never loads images an earlier one cached (a fixed lowering stayed unseen).
+$(call objs,lib/compiler/model.c): $(call objs,$(filter-out lib/compiler/model.c,$(COMPILER_SRCS)) \
+	$(wildcard lib/isa/*.c))
 
 # Tests: one cmocka program per area, tests/compiler/test_<area>.c, linked
 # with the static library (they use internal interfaces).

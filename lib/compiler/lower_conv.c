@@ -1171,17 +1171,22 @@ int cc_lower_conv(struct cg *c, struct cc_node *n)
 				cg_vun(c, SINAN_VU_RELU, (unsigned int)dt, CG_I(L.out[s]), CG_I(L.out[s]), nn, rr, (uint64_t)po,
 				       (uint64_t)po);
 			cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
-			/* MTE3: per C0 channel block j: rows of c0 elements to yoff + (j * P + r0) * c0 * es */
+			/* MTE3: per C0 channel block j: rows of its bc channels to yoff + (j * P + r0) * c0 * es.
+			 * A UB row holds tn channels (po bytes), and tn may end inside a C0 block (int8:
+			 * c0 = 32, one tile of tn = 16 or 48 channels): that block's copy takes the tn % c0
+			 * channels the row has. Whole blocks read past the row, and from the last row
+			 * past out[s] into out[s ^ 1], which V is filling meanwhile (a sync hazard). */
 			cg_wait(c, SINAN_PIPE_V, SINAN_PIPE_MTE3, (unsigned int)s);
 			for (int64_t j = 0; j < CC_DIV_UP(p->tn, p->c0); j++) {
 				int skip = sinan_asm_label(c->a);
+				uint64_t bc = (uint64_t)CC_MIN(p->c0, p->tn - j * p->c0);
 				cg_li(c, 26, (uint64_t)(j * p->c0));
 				sinan_asm_br(c->a, SINAN_BR_GEU, 26, R.nl, skip);
 				cg_alu(c, SINAN_ALU_ADD, R.t0, R.r0, CG_I((uint64_t)(j * P)));
 				cg_alu(c, SINAN_ALU_MUL, R.t0, R.t0, CG_I((uint64_t)(p->c0 * oes)));
 				sinan_asm_alu(c->a, SINAN_ALU_ADD, R.t0, R.t0, R.yoff);
 				cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R.t0), CG_I(L.out[s] + (uint32_t)(j * p->c0 * oes)),
-				       CG_R(rows), CG_I((uint64_t)(p->c0 * oes)), CG_I((uint64_t)po), CG_I((uint64_t)(p->c0 * oes)));
+				       CG_R(rows), CG_I(bc * (uint64_t)oes), CG_I((uint64_t)po), CG_I((uint64_t)(p->c0 * oes)));
 				sinan_asm_bind(c->a, skip);
 			}
 			cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, (unsigned int)s);

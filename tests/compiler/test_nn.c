@@ -634,6 +634,103 @@ static void precision_int8(void **state)
 	t_expect_op = NULL;
 }
 
+/*
+ * Regression: int8 conv epilogue sync hazard. The demo CNN compiled int8 stopped with
+ * SINAN_ERR_SYNC_HAZARD in its first conv (16 channels). int8 has C0 = 32 (int32 results,
+ * 128 bytes per row of a C0 block) but one channel tile of tn = align16(M) channels: the UB
+ * output rows (align32(tn * 4) bytes) were narrower than the C0 block MTE3 copied per row,
+ * so the copy of out[s] read past its buffer into out[s ^ 1], which the vector unit was
+ * filling for the next chunk (reachable since the epilogue alternates its two buffers
+ * between items, 3ee6aac). Shapes: one C0 block partly used (tn = 16, 48), several items
+ * per core, strides, padding, 1x1 with stride 2, groups and depthwise, several channel
+ * tiles, more items than cores; QDQ models (exact integer products, the same semantics as
+ * precision_int8) and calibrated float models like the demo's.
+ */
+struct i8conv {
+	int64_t n, c, h, w, m, k, group, stride, pad;
+	bool relu, qdq;
+	uint64_t seed;
+};
+
+static sinan_graph_t b_i8conv(const void *p)
+{
+	const struct i8conv *c = p;
+	sinan_graph_t g = sinan_graph_create();
+	int64_t xd[4] = { c->n, c->c, c->h, c->w }, wd[4] = { c->m, c->c / c->group, c->k, c->k }, md[1] = { c->m };
+	sinan_tensor_t x = sinan_graph_input(g, "x", SINAN_TYPE_FLOAT, 4, xd);
+	sinan_tensor_t w, b = t_const_rand(g, SINAN_TYPE_FLOAT, 1, md, c->seed + 7);
+	if (c->qdq) {	/* as b_i8: x through Quantize/DequantizeLinear, int8 weights per channel */
+		float sx = 0.02f, *sw = malloc(sizeof(float) * (size_t)c->m);
+		uint8_t zx = 128;
+		for (int64_t i = 0; i < c->m; i++)
+			sw[i] = 0.004f + 0.0002f * (float)(i % 64);
+		sinan_tensor_t s = sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 0, NULL, &sx);
+		sinan_tensor_t z = sinan_graph_constant(g, NULL, SINAN_TYPE_UINT8, 0, NULL, &zx);
+		x = sinan_graph_op(g, "QuantizeLinear", 3, (sinan_tensor_t[]){ x, s, z }, 0, NULL);
+		x = sinan_graph_op(g, "DequantizeLinear", 3, (sinan_tensor_t[]){ x, s, z }, 0, NULL);
+		int64_t n = wd[0] * wd[1] * wd[2] * wd[3];
+		int8_t *wq = malloc((size_t)n);
+		t_seed(c->seed);
+		for (int64_t i = 0; i < n; i++)
+			wq[i] = (int8_t)t_int(-127, 127);
+		sinan_tensor_t wt = sinan_graph_constant(g, NULL, SINAN_TYPE_INT8, 4, wd, wq);
+		sinan_tensor_t ws = sinan_graph_constant(g, NULL, SINAN_TYPE_FLOAT, 1, md, sw);
+		struct sinan_attr ax = SINAN_ATTR_I("axis", 0);
+		w = sinan_graph_op(g, "DequantizeLinear", 2, (sinan_tensor_t[]){ wt, ws }, 1, &ax);
+		free(wq);
+		free(sw);
+	} else {
+		w = t_const_rand(g, SINAN_TYPE_FLOAT, 4, wd, c->seed);
+	}
+	int64_t st[2] = { c->stride, c->stride }, pads[4] = { c->pad, c->pad, c->pad, c->pad };
+	struct sinan_attr at[3] = { SINAN_ATTR_IS("strides", 2, st), SINAN_ATTR_IS("pads", 4, pads),
+				    SINAN_ATTR_I("group", c->group) };
+	sinan_tensor_t y = sinan_graph_op(g, "Conv", 3, (sinan_tensor_t[]){ x, w, b }, 3, at);
+	if (c->relu)
+		y = sinan_graph_op(g, "Relu", 1, &y, 0, NULL);
+	if (!y || sinan_graph_output(g, y, "y"))
+		fail_msg("%s", sinan_graph_error(g));
+	return g;
+}
+
+static void regress_int8_conv_epilogue_sync(void **state)
+{
+	(void)state;
+	static const struct i8conv cs[] = {
+		{ 16, 1, 28, 28, 16, 3, 1, 1, 1, true, true, 700 },	/* the demo's first conv: tn 16 < C0 32 */
+		{ 16, 16, 14, 14, 32, 3, 1, 1, 1, true, true, 701 },	/* the demo's second conv */
+		{ 3, 8, 40, 38, 48, 3, 1, 2, 1, false, true, 702 },	/* tn 48: one and a half C0 blocks, stride 2 */
+		{ 2, 24, 41, 39, 40, 1, 1, 2, 0, true, true, 703 },	/* 1x1 stride 2 (rows picked) */
+		{ 2, 40, 33, 30, 40, 3, 40, 1, 1, true, true, 704 },	/* depthwise */
+		{ 3, 24, 32, 32, 36, 3, 2, 1, 1, false, true, 705 },	/* 2 groups of 18 channels */
+		{ 2, 16, 30, 31, 16, 3, 2, 1, 0, false, true, 711 },	/* 2 groups of 8, no padding */
+		{ 2, 16, 20, 20, 300, 3, 1, 1, 1, true, true, 706 },	/* channel tiles, a partial last one */
+		{ 40, 3, 9, 9, 8, 5, 1, 1, 2, false, true, 707 },	/* 5x5 pad 2, many small items */
+		{ 2, 32, 60, 160, 16, 3, 1, 1, 1, true, true, 712 },	/* several L1 bands per image */
+		{ 2, 256, 6, 6, 512, 3, 1, 1, 1, false, true, 713 },	/* weights beyond half of L1 */
+		{ 1, 64, 7, 7, 2100, 1, 1, 1, 0, false, true, 714 },	/* many channel tiles */
+		/* the demo's path: float models and a calibration file */
+		{ 16, 1, 28, 28, 16, 3, 1, 1, 1, true, false, 708 },
+		{ 3, 8, 40, 38, 48, 3, 1, 2, 1, false, false, 709 },
+	};
+	/* calibrated: x in [-2, 2) with scale 2/127, weights per channel; quantization noise
+	 * std <~0.05 for these K (see precision_int8), the bound ~6 sigma */
+	FILE *f = tmpfile_named(cal_path);
+	fprintf(f, "# name scale [zero_point]\nx %.9g 0\n", 2.0 / 127);
+	fclose(f);
+	t_expect_op = "sinan:ConvInteger";
+	for (size_t i = 0; i < CC_ARRAY_SIZE(cs); i++) {
+		const struct i8conv *c = &cs[i];
+		char what[96];
+		snprintf(what, sizeof(what), "int8 conv epilogue sync (case %zu, %s)", i, c->qdq ? "QDQ" : "calibrated");
+		t_calibration = c->qdq ? NULL : cal_path;
+		/* QDQ: exact integer products, dequantized in fp32 against the double reference */
+		t_check_prec(b_i8conv, c, what, c->seed + 20, SINAN_PRECISION_INT8, c->qdq ? 1e-4 : 0, c->qdq ? 1e-4 : 0.3);
+	}
+	t_calibration = NULL;
+	t_expect_op = NULL;
+}
+
 /* ---- calibration (sinan_graph_calibrate) ---------------------------------------------------------- */
 #define CX_ROWS 8
 #define CX_K 48
@@ -841,6 +938,7 @@ int main(void)
 		cmocka_unit_test(movement),
 		cmocka_unit_test(integer_products),
 		cmocka_unit_test_teardown(precision_int8, reset_expect),
+		{ "regression: int8 conv epilogue sync hazard", regress_int8_conv_epilogue_sync, NULL, reset_expect, NULL },
 		cmocka_unit_test_teardown(calibration, reset_expect),
 	};
 	return cmocka_run_group_tests_name("compiler-nn", tests, t_dev_setup, t_dev_teardown);
