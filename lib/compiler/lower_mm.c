@@ -64,6 +64,9 @@ struct mm {
 					 * 1 + ns * dualg chunks (emit_kloop) */
 	int64_t Kp, KCp, KCl;		/* K per part (but the last), chunks per part, chunks of the last */
 	bool direct;			/* FIXP straight to device memory */
+	bool defer;			/* direct, one part: the tile goes out in row pieces of dpiece
+					 * during the next item's K loop (emit_pend_fixp) */
+	int64_t dpiece;
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
@@ -285,6 +288,11 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 		if (m->Kp % tk || m->KCl < 1 || m->KCl > m->KCp)
 			return false;
 		m->direct = false;	/* the last part adds the partial sums in the UB */
+	}
+	m->defer = m->direct && m->S == 1;
+	{
+		int64_t G = CC_MAX((m->KC - 1) / m->ns, 1);
+		m->dpiece = CC_MAX(16, m->tm / G / 16 * 16);
 	}
 	memset(L, 0, sizeof(*L));
 	/* L1: A slot = max(tm x tkp, tk x tmp), B slot = max(tk x tnp, tn x tkp); or the A panel */
@@ -689,6 +697,51 @@ static void emit_part_load(struct cg *c, const struct mm *m, const struct mmr *R
 	sinan_asm_bind(c->a, skip);
 }
 
+static unsigned int direct_flags(const struct mm *m)
+{
+	return (m->act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m->alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0) |
+	       (m->dt == SINAN_DT_INT8 ? SINAN_FIXP_F_S32 : 0);
+}
+
+/*
+ * Deferred fixpipe (m->defer): the previous item's tile goes to Y in row pieces during this
+ * item's K loop, between its groups of loads, so that the device-memory port (which MTE2 and
+ * FIXP->GM take in program order) never waits for the previous tile's last products and the
+ * writes fill the time B's loads leave. R->rows = Y address of the next piece, R->r0 = L0C
+ * offset | nl << 32 | rows left << 48. @P rows (0: all that are left). Uses kl, t0, t1, x26, x28.
+ */
+static void emit_pend_fixp(struct cg *c, const struct mm *m, const struct mmr *R, int64_t P)
+{
+	int skip = sinan_asm_label(c->a);
+	uint64_t ys = (uint64_t)(m->N * m->oes);
+
+	cg_alu(c, SINAN_ALU_SHR, R->kl, R->r0, CG_I(48));
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->kl, 0, skip);
+	if (P)
+		cg_alu(c, SINAN_ALU_MINU, R->kl, R->kl, CG_I((uint64_t)P));
+	cg_alu(c, SINAN_ALU_SHL, R->t1, R->r0, CG_I(16));
+	cg_alu(c, SINAN_ALU_SHR, R->t1, R->t1, CG_I(48));	/* nl */
+	cg_alu(c, SINAN_ALU_SHL, R->t0, R->r0, CG_I(32));
+	cg_alu(c, SINAN_ALU_SHR, R->t0, R->t0, CG_I(32));	/* L0C offset */
+	cg_alu(c, SINAN_ALU_ADD, 28, R->t1, CG_I(15));
+	cg_alu(c, SINAN_ALU_SHR, 28, 28, CG_I(4));		/* n1 */
+	cg_fixp(c, SINAN_BUF_GM, (unsigned int)m->odt, direct_flags(m), CG_R(R->rows), CG_R(R->t0), CG_R(R->kl),
+		CG_R(R->t1), CG_I(ys), CG_R(28));
+	if (P) {	/* Y += kl rows; L0C += kl / 16 block rows; rows left -= kl */
+		cg_alu(c, SINAN_ALU_MUL, R->t0, R->kl, CG_I(ys));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->rows, R->rows, R->t0);
+		cg_alu(c, SINAN_ALU_SHR, R->t0, R->kl, CG_I(4));
+		sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->t0, 28);
+		cg_alu(c, SINAN_ALU_SHL, R->t0, R->t0, CG_I(10));
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->r0, R->r0, R->t0);
+		cg_alu(c, SINAN_ALU_SHL, R->t0, R->kl, CG_I(48));
+		sinan_asm_alu(c->a, SINAN_ALU_SUB, R->r0, R->r0, R->t0);
+	} else {
+		cg_li(c, R->r0, 0);
+	}
+	sinan_asm_bind(c->a, skip);
+}
+
 /* K loops: an item's whole loop; a new panel's first item that also runs the next item's first
  * chunks (m->dualg groups after chunk 0); the next item then, from the chunk after those. */
 enum { KL_ALL, KL_DUAL, KL_FROM };
@@ -743,6 +796,8 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 			emit_chunk(c, m, R, L, i % ns, true, mode, dual);
 		if (loads)
 			emit_part_load(c, m, R, L, argp, prow);
+		if (m->defer)
+			emit_pend_fixp(c, m, R, m->dpiece);
 		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
 		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
 	}
@@ -1002,7 +1057,8 @@ static void emit_item_k(struct cg *c, struct mm *m, struct mmr *R, struct lay *L
 		cg_li(c, 26, (uint64_t)m->NT);
 		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, 26, single);
 		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
-		cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)(1 - p));
+		if (!m->defer)	/* deferred: the other buffer's flag is set at this item's end */
+			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)(1 - p));
 		emit_kloop(c, m, R, L, CH_NZ_FIRST, nch, argp, KL_DUAL);
 		cg_li(c, R->cnt, 1);
 		sinan_asm_jmp(c->a, done);
@@ -1021,6 +1077,8 @@ static void emit_item_k(struct cg *c, struct mm *m, struct mmr *R, struct lay *L
 	if (m->dualg) {
 		sinan_asm_jmp(c->a, done);
 		sinan_asm_bind(c->a, pre);	/* its buffer was waited for by the item before */
+		if (m->defer)
+			cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
 		emit_kloop(c, m, R, L, CH_NZ_REST, nch, argp, KL_FROM);
 		cg_li(c, R->cnt, 0);
 	}
@@ -1154,6 +1212,8 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
 	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
+	if (m->defer)	/* the previous item's products are done before its pieces go out */
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)(1 - p));
 	if (S == 1) {
 		emit_item_k(c, m, R, L, m->KC, -1, p);
 	} else {	/* part 0; middle parts; the last part (which may have fewer chunks) */
@@ -1171,12 +1231,22 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 		emit_item_k(c, m, R, L, m->KCl, args[5], p);
 		sinan_asm_bind(c->a, kdone);
 	}
+	if (m->defer) {	/* the rest of the previous tile; this one goes out during the next item */
+		emit_pend_fixp(c, m, R, 0);
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)(1 - p));
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
+		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->rows, R->yoff, 0);
+		cg_alu(c, SINAN_ALU_SHL, R->r0, R->ml, CG_I(16));
+		sinan_asm_alu(c->a, SINAN_ALU_OR, R->r0, R->r0, R->nl);
+		cg_alu(c, SINAN_ALU_SHL, R->r0, R->r0, CG_I(32));
+		cg_alu(c, SINAN_ALU_OR, R->r0, R->r0, CG_I(L->l0c[p]));
+		return;
+	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 	if (m->direct) {
 		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
-		unsigned int fl = (m->act != CC_ACT_NONE ? SINAN_FIXP_F_RELU : 0) | (m->alpha != 1.0 ? SINAN_FIXP_F_QUANT : 0) |
-				  (m->dt == SINAN_DT_INT8 ? SINAN_FIXP_F_S32 : 0);
+		unsigned int fl = direct_flags(m);
 		cg_li(c, 26, 15);
 		sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t1, R->nl, 26);
 		cg_li(c, 26, 4);
@@ -1265,7 +1335,12 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	for (unsigned int s = 0; s < 2; s++)
 		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
-	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 1);
+	if (m.defer) {	/* no previous tile: its products are done, nothing pending */
+		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 1);
+		cg_li(c, R.r0, 0);
+	} else {
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 1);
+	}
 	cg_set(c, SINAN_PIPE_V, SINAN_PIPE_FIX, 0);
 	if (!m.direct && ((m.c && !m.c_imm) || m.r))
 		cg_set(c, SINAN_PIPE_V, SINAN_PIPE_MTE2, 2);
@@ -1288,16 +1363,28 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	} else {
 		cg_block_range(c, R.it, R.hi, items);
 	}
-	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a);
+	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a), end0 = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
 	emit_item(c, &m, &R, &L, 0, args, MT, NT);
 	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
-	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, m.defer ? end0 : end);
 	emit_item(c, &m, &R, &L, 1, args, MT, NT);
 	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
 	sinan_asm_jmp(c->a, top);
-	sinan_asm_bind(c->a, end);
+	if (m.defer) {	/* the last tile (buffer 1 after an odd item count or none, else 0) */
+		int fin = sinan_asm_label(c->a);
+		sinan_asm_bind(c->a, end0);
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 0);
+		emit_pend_fixp(c, &m, &R, 0);
+		sinan_asm_jmp(c->a, fin);
+		sinan_asm_bind(c->a, end);
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 1);
+		emit_pend_fixp(c, &m, &R, 0);
+		sinan_asm_bind(c->a, fin);
+	} else {
+		sinan_asm_bind(c->a, end);
+	}
 	c->k->macs = m.batches * (uint64_t)(m.M * m.N * m.K);
 	c->k->cube_dt = m.dt;
 	c->k->bytes = cc_tensor_elems(m.a) * (uint64_t)m.es + cc_tensor_elems(n->in[1]) * (uint64_t)m.es +
