@@ -67,6 +67,9 @@ struct mm {
 	bool defer;			/* direct, one part: the tile goes out in row pieces of dpiece
 					 * during the next item's K loop (emit_pend_fixp) */
 	int64_t dpiece;
+	bool defer0;			/* split-K: part 0's fixpipe (fp32 partial sums) goes out during the
+					 * next item's K loop when that is part 0 of the same panel too */
+	int argscr;			/* the scratch argument (split-K) */
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
@@ -290,6 +293,7 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 		m->direct = false;	/* the last part adds the partial sums in the UB */
 	}
 	m->defer = m->direct && m->S == 1;
+	m->defer0 = m->S > 1 && m->NT > 1;
 	{
 		int64_t G = CC_MAX((m->KC - 1) / m->ns, 1);
 		m->dpiece = CC_MAX(16, m->tm / G / 16 * 16);
@@ -742,6 +746,61 @@ static void emit_pend_fixp(struct cg *c, const struct mm *m, const struct mmr *R
 	sinan_asm_bind(c->a, skip);
 }
 
+/*
+ * Split-K (m->defer0): the previous item's part-0 fixpipe, when this item is part 0 of the same
+ * panel and not its first (item index in the panel 1..NT-1): its tile is full width and its rows
+ * are this item's. It goes out in pieces of @P rows (0: the rest) between this item's groups of
+ * loads, so the device-memory port neither waits for the previous item's products nor holds
+ * this item's loads back for long. R->r0 = its rows out so far. Uses kl, t0, t1, x26-x29.
+ */
+static void emit_defer0(struct cg *c, const struct mm *m, const struct mmr *R, const struct lay *L, int64_t P)
+{
+	int skip = sinan_asm_label(c->a), nowait = sinan_asm_label(c->a);
+	unsigned int q = (unsigned int)(1 - L->cur);
+	uint64_t n1 = (uint64_t)CC_DIV_UP(m->tn, 16);
+
+	cg_li(c, 26, (uint64_t)(m->S * m->NT));
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->t0, 0, skip);
+	cg_li(c, 26, (uint64_t)m->NT);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, 26, skip);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R->r0, R->ml, skip);
+	sinan_asm_br(c->a, SINAN_BR_NE, R->r0, 0, nowait);
+	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, q);
+	sinan_asm_bind(c->a, nowait);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->kl, R->ml, R->r0);
+	if (P)
+		cg_alu(c, SINAN_ALU_MINU, R->kl, R->kl, CG_I((uint64_t)P));
+	/* scratch + ((bt * M + mt * tm + r0) * N + (nt - 1) * tn) * 4 */
+	cg_li(c, 26, (uint64_t)m->M);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->bt, 26);
+	cg_li(c, 26, (uint64_t)m->tm);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->r0);
+	cg_li(c, 26, (uint64_t)m->N);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->t0, 26);
+	cg_alu(c, SINAN_ALU_SUB, R->t1, R->nt, CG_I(1));
+	cg_li(c, 26, (uint64_t)m->tn);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t1, R->t1, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+	cg_alu(c, SINAN_ALU_SHL, R->t0, R->t0, CG_I(2));
+	cg_ldarg(c, R->t1, m->argscr);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->t0, R->t0, R->t1);
+	/* L0C: + r0 / 16 block rows of n1 blocks */
+	cg_alu(c, SINAN_ALU_SHR, R->t1, R->r0, CG_I(4));
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I(n1 * 1024));
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I(L->l0c[q]));
+	cg_fixp(c, SINAN_BUF_GM, SINAN_DT_FP32, 0, CG_R(R->t0), CG_R(R->t1), CG_R(R->kl), CG_I((uint64_t)m->tn),
+		CG_I((uint64_t)(m->N * 4)), CG_I(n1));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->r0, R->r0, R->kl);
+	sinan_asm_br(c->a, SINAN_BR_LTU, R->r0, R->ml, skip);
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + q);
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + q);
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, q);
+	sinan_asm_bind(c->a, skip);
+}
+
 /* K loops: an item's whole loop; a new panel's first item that also runs the next item's first
  * chunks (m->dualg groups after chunk 0); the next item then, from the chunk after those. */
 enum { KL_ALL, KL_DUAL, KL_FROM };
@@ -775,6 +834,8 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 	int64_t prow = CC_DIV_UP(m->tm, CC_MAX(G - g0, 1));
 	int64_t cuts[4] = { 0, CC_MIN(nd, g0), CC_MAX(nd, g0), G };
 	bool waited = m->S == 1;
+	bool d0 = m->defer0 && argp < 0 && kind != KL_DUAL;	/* a part-0 item after another */
+	int64_t P0 = CC_MAX(16, m->tm / CC_MAX(G, 1) / 16 * 16);
 	for (int seg = 0; seg < 3; seg++) {
 		int64_t lo = cuts[seg], hi = cuts[seg + 1];
 		if (!waited && lo == g0) {
@@ -798,11 +859,15 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 			emit_part_load(c, m, R, L, argp, prow);
 		if (m->defer)
 			emit_pend_fixp(c, m, R, m->dpiece);
+		if (d0)
+			emit_defer0(c, m, R, L, P0);
 		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
 		sinan_asm_br(c->a, SINAN_BR_NE, R->cnt, 0, kt);
 	}
 	for (int i = 1; i <= rest; i++)
 		emit_chunk(c, m, R, L, i % ns, true, mode, false);
+	if (d0)
+		emit_defer0(c, m, R, L, 0);
 	if (argp >= 0) {	/* what is left, then the UB has them */
 		emit_part_load(c, m, R, L, argp, m->tm);
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
@@ -1212,6 +1277,8 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->t0, R->nt, 26);
 	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->yoff, R->yoff, R->t0);
 	/* K loop; the MMADs of this item wait until the fixpipe took the previous L0C */
+	if (m->defer0)	/* rows of the previous item's part-0 tile out (emit_defer0) */
+		cg_li(c, R->r0, 0);
 	if (m->defer)	/* the previous item's products are done before its pieces go out */
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)(1 - p));
 	if (S == 1) {
@@ -1243,7 +1310,8 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 		return;
 	}
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
-	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
+	if (S == 1)
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 	if (m->direct) {
 		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
 		unsigned int fl = direct_flags(m);
@@ -1261,7 +1329,15 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 		sinan_asm_br(c->a, SINAN_BR_EQ, R->kb, 26, e_last);
 		int e_mid = sinan_asm_label(c->a);
 		sinan_asm_br(c->a, SINAN_BR_NE, R->kb, 0, e_mid);
-		/* part 0: L0C -> the partial sums (fp32), straight */
+		/* part 0: L0C -> the partial sums (fp32), straight; or by the next item (emit_defer0) */
+		int e_skip = sinan_asm_label(c->a);
+		if (m->defer0) {
+			cg_li(c, 26, (uint64_t)(S * NT));
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+			cg_li(c, 26, (uint64_t)(NT - 1));
+			sinan_asm_br(c->a, SINAN_BR_LTU, R->t0, 26, e_skip);
+		}
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 		cg_li(c, R->r0, 0);
 		part_addr(c, m, R, R->t0, args[5]);
 		cg_li(c, 26, 15);
@@ -1272,18 +1348,23 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 			CG_I((uint64_t)(m->N * 4)), CG_R(R->t1));
 		sinan_asm_jmp(c->a, e_done);
 		sinan_asm_bind(c->a, e_mid);
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 		if (S > 2 && m->midfull)	/* middle parts: partial sums += this part's */
 			emit_mid_full(c, m, R, L, args[5]);
 		else if (S > 2)
 			emit_item_epi(c, m, R, L, args, args[5], true);
 		sinan_asm_jmp(c->a, e_done);
 		sinan_asm_bind(c->a, e_last);
+		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 		emit_item_epi(c, m, R, L, args, args[5], false);
 		sinan_asm_bind(c->a, e_done);
 		/* the item after next (the same L0C buffer) waits in its K loop for this item's partial
 		 * sums to be written: a part reads those of the part before, at least 2 items back */
 		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + (unsigned int)p);
 		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + (unsigned int)p);
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
+		sinan_asm_bind(c->a, e_skip);
+		return;
 	}
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, (unsigned int)p);
 }
@@ -1321,6 +1402,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		arg_p = cg_arg_scratch(c, 0);
 	}
 	int args[6] = { arg_a, arg_b, arg_y, arg_c, arg_r, arg_p };
+	m.argscr = arg_p;
 	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && (m.pl->resident || m.S > 1);
 	/* prime the back edges */
 	for (unsigned int s = 0; s < (unsigned int)m.ns; s++) {
