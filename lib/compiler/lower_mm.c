@@ -67,9 +67,16 @@ struct mm {
 	bool defer;			/* direct, one part: the tile goes out in row pieces of dpiece
 					 * during the next item's K loop (emit_pend_fixp) */
 	int64_t dpiece;
+	bool stage;			/* direct, one part, two tiles fit the UB: the fixpipe puts a tile in
+					 * the UB (slot by item parity) and MTE3 stores it in row pieces of
+					 * dpiece during the next items' K loops (emit_stage); the block's
+					 * last tile goes straight to device memory */
+	uint32_t slot;			/* UB bytes per staged tile */
+	int64_t MT;
 	bool defer0;			/* split-K: part 0's fixpipe (fp32 partial sums) goes out during the
 					 * next item's K loop when that is part 0 of the same panel too */
 	int argscr;			/* the scratch argument (split-K) */
+	int argy;			/* the output argument */
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
@@ -292,11 +299,14 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 			return false;
 		m->direct = false;	/* the last part adds the partial sums in the UB */
 	}
-	m->defer = m->direct && m->S == 1;
+	m->slot = (uint32_t)CC_ALIGN(m->tm * pitch(m->tn, m->oes) * m->oes, 32);
+	m->MT = CC_DIV_UP(m->M, m->tm);
+	m->stage = m->direct && m->S == 1 && 2 * (uint64_t)m->slot <= t->ub;
+	m->defer = m->direct && m->S == 1 && !m->stage;
 	m->defer0 = m->S > 1 && m->NT > 1;
 	{
 		int64_t G = CC_MAX((m->KC - 1) / m->ns, 1);
-		m->dpiece = CC_MAX(16, m->tm / G / 16 * 16);
+		m->dpiece = m->stage ? CC_ALIGN(CC_DIV_UP(m->tm, G + 1), 16) : CC_MAX(16, m->tm / G / 16 * 16);
 	}
 	memset(L, 0, sizeof(*L));
 	/* L1: A slot = max(tm x tkp, tk x tmp), B slot = max(tk x tnp, tn x tkp); or the A panel */
@@ -342,7 +352,7 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	m->g0 = CC_DIV_UP(8 * M1 * N1 + 300 + 16, (int64_t)m->ns * mm);
 	m->dualg = 0;
 	if (nz && (m->pl->resident || m->S > 1) && (uint64_t)2 * (uint64_t)m->ns * b0 <= t->l0b && m->ns == 4) {
-		int64_t tail = CC_DIV_UP(fix, mm) + 1, nch = CC_MIN(m->KCp, m->KCl);
+		int64_t tail = m->stage ? 0 : CC_DIV_UP(fix, mm) + 1, nch = CC_MIN(m->KCp, m->KCl);
 		if (nch - 1 - tail >= m->ns)
 			m->dualg = (nch - 1 - tail) / m->ns;
 		for (int i = 0; i < m->ns; i++)
@@ -746,6 +756,93 @@ static void emit_pend_fixp(struct cg *c, const struct mm *m, const struct mmr *R
 	sinan_asm_bind(c->a, skip);
 }
 
+/* One staged piece (emit_stage) of tile wi (in kl) from UB slot @s; R->r0 = wi << 16 | slot << 15 |
+ * rows stored. Uses bt, mt, rows, t0, t1, x26-x28. */
+static void emit_stage_slot(struct cg *c, const struct mm *m, const struct mmr *R, int64_t P, unsigned int s)
+{
+	int nowait = sinan_asm_label(c->a), more = sinan_asm_label(c->a);
+	uint64_t po = (uint64_t)(pitch(m->tn, m->oes) * m->oes), No = (uint64_t)(m->N * m->oes);
+
+	cg_li(c, 26, (uint64_t)m->NT);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t1, R->kl, 26);		/* nt */
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->mt, R->kl, 26);		/* panel */
+	cg_li(c, 26, (uint64_t)m->MT);
+	sinan_asm_alu(c->a, SINAN_ALU_DIVU, R->bt, R->mt, 26);
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->mt, R->mt, 26);
+	cg_alu(c, SINAN_ALU_AND, R->rows, R->r0, CG_I(0x7fff));	/* rows stored */
+	/* t0 = rows left = min(tm, M - mt * tm) - stored */
+	cg_alu(c, SINAN_ALU_MUL, R->t0, R->mt, CG_I((uint64_t)m->tm));
+	cg_li(c, 26, (uint64_t)m->M);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->t0, 26, R->t0);
+	cg_alu(c, SINAN_ALU_MINU, R->t0, R->t0, CG_I((uint64_t)m->tm));
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->t0, R->t0, R->rows);
+	sinan_asm_br(c->a, SINAN_BR_NE, R->rows, 0, nowait);
+	cg_wait(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE3, s);
+	sinan_asm_bind(c->a, nowait);
+	/* bt = Y + bt * M * N + (mt * tm + stored) * N + nt * tn (elements of oes) */
+	cg_alu(c, SINAN_ALU_MUL, R->bt, R->bt, CG_I((uint64_t)m->M * No));
+	cg_alu(c, SINAN_ALU_MUL, R->mt, R->mt, CG_I((uint64_t)m->tm));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->mt, R->mt, R->rows);
+	cg_alu(c, SINAN_ALU_MUL, R->mt, R->mt, CG_I(No));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->bt, R->bt, R->mt);
+	/* x28 = min(tn, N - nt * tn) * oes */
+	cg_alu(c, SINAN_ALU_MUL, R->mt, R->t1, CG_I((uint64_t)m->tn));
+	cg_li(c, 26, (uint64_t)m->N);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->mt, 26, R->mt);
+	cg_alu(c, SINAN_ALU_MINU, R->mt, R->mt, CG_I((uint64_t)m->tn));
+	cg_alu(c, SINAN_ALU_MUL, 28, R->mt, CG_I((uint64_t)m->oes));
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)(m->tn * m->oes)));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->bt, R->bt, R->t1);
+	cg_ldarg(c, 27, m->argy);
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->bt, R->bt, 27);
+	/* t1 = the UB rows */
+	cg_alu(c, SINAN_ALU_MUL, R->t1, R->rows, CG_I(po));
+	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I((uint64_t)s * m->slot));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->mt, R->t0, 0);
+	if (P)
+		cg_alu(c, SINAN_ALU_MINU, R->mt, R->mt, CG_I((uint64_t)P));
+	cg_mov(c, SINAN_BUF_UB, SINAN_BUF_GM, 0, CG_R(R->bt), CG_R(R->t1), CG_R(R->mt), CG_R(28), CG_I(po), CG_I(No));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, R->r0, R->r0, R->mt);
+	sinan_asm_br(c->a, SINAN_BR_LTU, R->mt, R->t0, more);
+	/* the tile is stored: its slot is free; the next tile (other slot) */
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, s);
+	cg_alu(c, SINAN_ALU_ADD, R->r0, R->kl, CG_I(1));
+	cg_alu(c, SINAN_ALU_SHL, R->r0, R->r0, CG_I(16));
+	if (!s)
+		cg_alu(c, SINAN_ALU_OR, R->r0, R->r0, CG_I(0x8000));
+	sinan_asm_bind(c->a, more);
+}
+
+/*
+ * Staged epilogue (m->stage): a piece of @P rows (0: the rest of a tile) of the oldest tile the
+ * fixpipe put in the UB and MTE3 has not stored yet, if any (tiles before the current item;
+ * @flush: at the end, every tile but the block's last, which stays in L0C). Between the K
+ * loop's groups of loads, so the stores fill the device-memory port's time between loads and
+ * never wait for a tile's last products.
+ */
+static void emit_stage(struct cg *c, const struct mm *m, const struct mmr *R, int64_t P, bool flush)
+{
+	int skip = sinan_asm_label(c->a), s1 = sinan_asm_label(c->a), top = sinan_asm_label(c->a);
+
+	sinan_asm_bind(c->a, top);
+	cg_alu(c, SINAN_ALU_SHR, R->kl, R->r0, CG_I(16));	/* wi */
+	if (flush) {
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->kl, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, R->hi, skip);
+	} else {
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->kl, R->it, skip);
+	}
+	cg_alu(c, SINAN_ALU_AND, R->t0, R->r0, CG_I(0x8000));
+	sinan_asm_br(c->a, SINAN_BR_NE, R->t0, 0, s1);
+	emit_stage_slot(c, m, R, P, 0);
+	sinan_asm_jmp(c->a, flush ? top : skip);
+	sinan_asm_bind(c->a, s1);
+	emit_stage_slot(c, m, R, P, 1);
+	if (flush)
+		sinan_asm_jmp(c->a, top);
+	sinan_asm_bind(c->a, skip);
+}
+
 /*
  * Split-K (m->defer0): the previous item's part-0 fixpipe, when this item is part 0 of the same
  * panel and not its first (item index in the panel 1..NT-1): its tile is full width and its rows
@@ -859,6 +956,8 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 			emit_part_load(c, m, R, L, argp, prow);
 		if (m->defer)
 			emit_pend_fixp(c, m, R, m->dpiece);
+		if (m->stage)
+			emit_stage(c, m, R, m->dpiece, false);
 		if (d0)
 			emit_defer0(c, m, R, L, P0);
 		cg_alu(c, SINAN_ALU_SUB, R->cnt, R->cnt, CG_I(1));
@@ -868,6 +967,10 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 		emit_chunk(c, m, R, L, i % ns, true, mode, false);
 	if (d0)
 		emit_defer0(c, m, R, L, 0);
+	if (m->stage && G >= 1)	/* a larger piece: more than a tile per item, so a backlog drains
+				 * (not right after a few chunks: the tile may be still on its way to the UB) */
+		for (int i = 0; i < 3; i++)
+			emit_stage(c, m, R, m->dpiece, false);
 	if (argp >= 0) {	/* what is left, then the UB has them */
 		emit_part_load(c, m, R, L, argp, m->tm);
 		cg_set(c, SINAN_PIPE_MTE2, SINAN_PIPE_V, 3);
@@ -1312,7 +1415,19 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 	cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 	if (S == 1)
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
-	if (m->direct) {
+	if (m->stage) {	/* L0C -> UB slot p (but the block's last tile), stored by emit_stage */
+		int last = sinan_asm_label(c->a);
+		cg_alu(c, SINAN_ALU_ADD, R->t0, R->it, CG_I(1));
+		sinan_asm_br(c->a, SINAN_BR_GEU, R->t0, R->hi, last);
+		cg_wait(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, (unsigned int)p);
+		cg_alu(c, SINAN_ALU_ADD, R->t1, R->nl, CG_I(15));
+		cg_alu(c, SINAN_ALU_SHR, R->t1, R->t1, CG_I(4));
+		cg_fixp(c, SINAN_BUF_UB, (unsigned int)m->odt, direct_flags(m), CG_I((uint64_t)p * m->slot),
+			CG_I(L->l0c[p]), CG_R(R->ml), CG_R(R->nl), CG_I((uint64_t)(pitch(m->tn, m->oes) * m->oes)),
+			CG_R(R->t1));
+		cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE3, (unsigned int)p);
+		sinan_asm_bind(c->a, last);
+	} else if (m->direct) {
 		/* L0C -> Y: Relu and alpha in the fixpipe, which also converts */
 		unsigned int fl = direct_flags(m);
 		cg_li(c, 26, 15);
@@ -1403,6 +1518,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	}
 	int args[6] = { arg_a, arg_b, arg_y, arg_c, arg_r, arg_p };
 	m.argscr = arg_p;
+	m.argy = arg_y;
 	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && (m.pl->resident || m.S > 1);
 	/* prime the back edges */
 	for (unsigned int s = 0; s < (unsigned int)m.ns; s++) {
@@ -1417,6 +1533,10 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	for (unsigned int s = 0; s < 2; s++)
 		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_V, s);
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, 0);
+	if (m.stage) {	/* both UB slots free */
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 0);
+		cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_FIX, 1);
+	}
 	if (m.defer) {	/* no previous tile: its products are done, nothing pending */
 		cg_set(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 1);
 		cg_li(c, R.r0, 0);
@@ -1445,12 +1565,14 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	} else {
 		cg_block_range(c, R.it, R.hi, items);
 	}
+	if (m.stage)	/* the first tile to store: this block's first, UB slot 0 */
+		cg_alu(c, SINAN_ALU_SHL, R.r0, R.it, CG_I(16));
 	int top = sinan_asm_label(c->a), end = sinan_asm_label(c->a), end0 = sinan_asm_label(c->a);
 	sinan_asm_bind(c->a, top);
 	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, end);
 	emit_item(c, &m, &R, &L, 0, args, MT, NT);
 	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
-	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, m.defer ? end0 : end);
+	sinan_asm_br(c->a, SINAN_BR_GEU, R.it, R.hi, m.defer || m.stage ? end0 : end);
 	emit_item(c, &m, &R, &L, 1, args, MT, NT);
 	cg_alu(c, SINAN_ALU_ADD, R.it, R.it, CG_I(1));
 	sinan_asm_jmp(c->a, top);
@@ -1463,6 +1585,21 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 		sinan_asm_bind(c->a, end);
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, 1);
 		emit_pend_fixp(c, &m, &R, 0);
+		sinan_asm_bind(c->a, fin);
+	} else if (m.stage) {	/* the stores left, then the last tile (L0C buffer 0 or 1) straight */
+		int fin = sinan_asm_label(c->a), none = sinan_asm_label(c->a);
+		for (int q = 0; q < 2; q++) {
+			sinan_asm_bind(c->a, q ? end : end0);
+			emit_stage(c, &m, &R, 0, true);
+			cg_alu(c, SINAN_ALU_SHR, R.kl, R.r0, CG_I(16));
+			sinan_asm_br(c->a, SINAN_BR_GEU, R.kl, R.hi, none);
+			cg_alu(c, SINAN_ALU_ADD, R.t1, R.nl, CG_I(15));
+			cg_alu(c, SINAN_ALU_SHR, R.t1, R.t1, CG_I(4));
+			cg_fixp(c, SINAN_BUF_GM, (unsigned int)m.odt, direct_flags(&m), CG_R(R.yoff), CG_I(L.l0c[q]),
+				CG_R(R.ml), CG_R(R.nl), CG_I((uint64_t)(m.N * m.oes)), CG_R(R.t1));
+			sinan_asm_jmp(c->a, fin);
+		}
+		sinan_asm_bind(c->a, none);
 		sinan_asm_bind(c->a, fin);
 	} else {
 		sinan_asm_bind(c->a, end);
