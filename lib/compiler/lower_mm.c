@@ -77,6 +77,11 @@ struct mm {
 					 * next item's K loop when that is part 0 of the same panel too */
 	int argscr;			/* the scratch argument (split-K) */
 	int argy;			/* the output argument */
+	bool deferl;			/* split-K: the last part's epilogue of an item runs in the next
+					 * item's K loop after its first group, when that is the last part
+					 * of the same panel too (emit_defer_epi) */
+	const int *args;
+	bool inlast;			/* emitting the last part's K loop */
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
@@ -304,6 +309,7 @@ static bool plan(struct mm *m, const struct cc_target *t, struct lay *L)
 	m->stage = m->direct && m->S == 1 && 2 * (uint64_t)m->slot <= t->ub;
 	m->defer = m->direct && m->S == 1 && !m->stage;
 	m->defer0 = m->S > 1 && m->NT > 1;
+	m->deferl = m->defer0;
 	{
 		int64_t G = CC_MAX((m->KC - 1) / m->ns, 1);
 		m->dpiece = m->stage ? CC_ALIGN(CC_DIV_UP(m->tm, G + 1), 16) : CC_MAX(16, m->tm / G / 16 * 16);
@@ -898,6 +904,48 @@ static void emit_defer0(struct cg *c, const struct mm *m, const struct mmr *R, c
 	sinan_asm_bind(c->a, skip);
 }
 
+static void emit_item_epi(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, const int *args, int argp,
+			  bool mid);
+
+/*
+ * Split-K (m->deferl): the previous item's epilogue, when this item is the last part of the
+ * same panel and not its first item (index in the panel (S-1) NT + 1 ..): the previous tile is
+ * full width, one n tile to the left. After this item's first group of loads, so the
+ * device-memory port does not wait for the previous tile's products, fixpipe and vector work.
+ */
+static void emit_defer_epi(struct cg *c, const struct mm *cm, const struct mmr *cR, const struct lay *cL)
+{
+	struct mm *m = (struct mm *)cm;
+	struct mmr *R = (struct mmr *)cR;
+	struct lay *L = (struct lay *)cL;
+	int skip = sinan_asm_label(c->a), cur = L->cur;
+	unsigned int q = (unsigned int)(1 - cur);
+	uint64_t to = (uint64_t)(m->tn * m->oes);
+
+	cg_li(c, 26, (uint64_t)(m->S * m->NT));
+	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+	cg_li(c, 26, (uint64_t)((m->S - 1) * m->NT + 1));
+	sinan_asm_br(c->a, SINAN_BR_LTU, R->t0, 26, skip);
+	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, q);
+	cg_alu(c, SINAN_ALU_SUB, R->nt, R->nt, CG_I(1));
+	cg_alu(c, SINAN_ALU_SUB, R->yoff, R->yoff, CG_I(to));
+	cg_li(c, R->nl, (uint64_t)m->tn);
+	L->cur = (int)q;
+	emit_item_epi(c, m, R, L, m->args, m->args[5], false);
+	L->cur = cur;
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + q);
+	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + q);
+	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_M, q);
+	cg_alu(c, SINAN_ALU_ADD, R->nt, R->nt, CG_I(1));
+	cg_alu(c, SINAN_ALU_ADD, R->yoff, R->yoff, CG_I(to));
+	cg_li(c, 26, (uint64_t)m->tn);
+	sinan_asm_alu(c->a, SINAN_ALU_MUL, R->nl, R->nt, 26);
+	cg_li(c, 27, (uint64_t)m->N);
+	sinan_asm_alu(c->a, SINAN_ALU_SUB, R->nl, 27, R->nl);
+	sinan_asm_alu(c->a, SINAN_ALU_MINU, R->nl, R->nl, 26);
+	sinan_asm_bind(c->a, skip);
+}
+
 /* K loops: an item's whole loop; a new panel's first item that also runs the next item's first
  * chunks (m->dualg groups after chunk 0); the next item then, from the chunk after those. */
 enum { KL_ALL, KL_DUAL, KL_FROM };
@@ -927,11 +975,19 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 	}
 	int64_t nd = kind == KL_DUAL ? m->dualg : 0;	/* dual groups first */
 	/* then loads from group g0 on (without loads: wait at the end) */
-	int64_t g0 = m->S > 1 && argp >= 0 ? CC_MIN(G, m->g0) : G;
+	/* the last part's K loop with the previous item's epilogue after its first group */
+	bool dl = m->deferl && m->inlast && argp >= 0 && kind == KL_ALL && G >= 2;
+	int64_t g0 = m->S > 1 && argp >= 0 ? CC_MIN(G, m->g0 + (dl ? 2 : 0)) : G;
 	int64_t prow = CC_DIV_UP(m->tm, CC_MAX(G - g0, 1));
 	int64_t cuts[4] = { 0, CC_MIN(nd, g0), CC_MAX(nd, g0), G };
 	bool waited = m->S == 1;
 	bool d0 = m->defer0 && argp < 0 && kind != KL_DUAL;	/* a part-0 item after another */
+	if (dl && g0 >= 1) {
+		for (int i = 1; i <= ns; i++)
+			emit_chunk(c, m, R, L, i % ns, true, mode, false);
+		emit_defer_epi(c, m, R, L);
+		cuts[0] = cuts[1] = 1;
+	}
 	int64_t P0 = CC_MAX(16, m->tm / CC_MAX(G, 1) / 16 * 16);
 	for (int seg = 0; seg < 3; seg++) {
 		int64_t lo = cuts[seg], hi = cuts[seg + 1];
@@ -1398,7 +1454,9 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 			emit_item_k(c, m, R, L, m->KCp, args[5], p);
 		sinan_asm_jmp(c->a, kdone);
 		sinan_asm_bind(c->a, k_last);
+		m->inlast = true;
 		emit_item_k(c, m, R, L, m->KCl, args[5], p);
+		m->inlast = false;
 		sinan_asm_bind(c->a, kdone);
 	}
 	if (m->defer) {	/* the rest of the previous tile; this one goes out during the next item */
@@ -1470,6 +1528,12 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 			emit_item_epi(c, m, R, L, args, args[5], true);
 		sinan_asm_jmp(c->a, e_done);
 		sinan_asm_bind(c->a, e_last);
+		if (m->deferl && m->KCl - 1 >= 2 * m->ns) {	/* by the next item (emit_defer_epi) */
+			cg_li(c, 26, (uint64_t)(S * NT));
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+			cg_li(c, 26, (uint64_t)(S * NT - 1));
+			sinan_asm_br(c->a, SINAN_BR_LTU, R->t0, 26, e_skip);
+		}
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 		emit_item_epi(c, m, R, L, args, args[5], false);
 		sinan_asm_bind(c->a, e_done);
@@ -1519,6 +1583,7 @@ int cc_lower_mm(struct cg *c, struct cc_node *n)
 	int args[6] = { arg_a, arg_b, arg_y, arg_c, arg_r, arg_p };
 	m.argscr = arg_p;
 	m.argy = arg_y;
+	m.args = args;
 	bool nz = m.pl && m.pl->path == MM_NZ, res = nz && (m.pl->resident || m.S > 1);
 	/* prime the back edges */
 	for (unsigned int s = 0; s < (unsigned int)m.ns; s++) {
