@@ -81,7 +81,7 @@ struct mm {
 					 * item's K loop after its first group, when that is the last part
 					 * of the same panel too (emit_defer_epi) */
 	const int *args;
-	bool inlast;			/* emitting the last part's K loop */
+	bool inlast, inmid;		/* emitting the last (a middle) part's K loop */
 	const struct mmplan *pl;
 	int64_t KC, NT, kp;		/* K chunks, N tiles, A panel pitch (elements) */
 };
@@ -906,11 +906,12 @@ static void emit_defer0(struct cg *c, const struct mm *m, const struct mmr *R, c
 
 static void emit_item_epi(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, const int *args, int argp,
 			  bool mid);
+static void emit_mid_full(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, int argp);
 
 /*
- * Split-K (m->deferl): the previous item's epilogue, when this item is the last part of the
- * same panel and not its first item (index in the panel (S-1) NT + 1 ..): the previous tile is
- * full width, one n tile to the left. After this item's first group of loads, so the
+ * Split-K (m->deferl): the previous item's epilogue, when this item is in the same part (the
+ * last or a middle one) of the same panel and not its first n tile: the previous tile is full
+ * width, one n tile to the left. After this item's first group of loads, so the
  * device-memory port does not wait for the previous tile's products, fixpipe and vector work.
  */
 static void emit_defer_epi(struct cg *c, const struct mm *cm, const struct mmr *cR, const struct lay *cL)
@@ -922,16 +923,18 @@ static void emit_defer_epi(struct cg *c, const struct mm *cm, const struct mmr *
 	unsigned int q = (unsigned int)(1 - cur);
 	uint64_t to = (uint64_t)(m->tn * m->oes);
 
-	cg_li(c, 26, (uint64_t)(m->S * m->NT));
+	cg_li(c, 26, (uint64_t)m->NT);
 	sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
-	cg_li(c, 26, (uint64_t)((m->S - 1) * m->NT + 1));
-	sinan_asm_br(c->a, SINAN_BR_LTU, R->t0, 26, skip);
+	sinan_asm_br(c->a, SINAN_BR_EQ, R->t0, 0, skip);	/* the first n tile of its part */
 	cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, q);
 	cg_alu(c, SINAN_ALU_SUB, R->nt, R->nt, CG_I(1));
 	cg_alu(c, SINAN_ALU_SUB, R->yoff, R->yoff, CG_I(to));
 	cg_li(c, R->nl, (uint64_t)m->tn);
 	L->cur = (int)q;
-	emit_item_epi(c, m, R, L, m->args, m->args[5], false);
+	if (m->inmid && m->midfull)
+		emit_mid_full(c, m, R, L, m->args[5]);
+	else
+		emit_item_epi(c, m, R, L, m->args, m->args[5], m->inmid);
 	L->cur = cur;
 	cg_set(c, SINAN_PIPE_FIX, SINAN_PIPE_MTE2, 6 + q);
 	cg_set(c, SINAN_PIPE_MTE3, SINAN_PIPE_MTE2, 6 + q);
@@ -976,7 +979,7 @@ static void emit_kloop(struct cg *c, const struct mm *m, const struct mmr *R, co
 	int64_t nd = kind == KL_DUAL ? m->dualg : 0;	/* dual groups first */
 	/* then loads from group g0 on (without loads: wait at the end) */
 	/* the last part's K loop with the previous item's epilogue after its first group */
-	bool dl = m->deferl && m->inlast && argp >= 0 && kind == KL_ALL && G >= 2;
+	bool dl = m->deferl && (m->inlast || m->inmid) && argp >= 0 && kind == KL_ALL && G >= 2;
 	int64_t g0 = m->S > 1 && argp >= 0 ? CC_MIN(G, m->g0 + (dl ? 2 : 0)) : G;
 	int64_t prow = CC_DIV_UP(m->tm, CC_MAX(G - g0, 1));
 	int64_t cuts[4] = { 0, CC_MIN(nd, g0), CC_MAX(nd, g0), G };
@@ -1450,8 +1453,11 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 		emit_item_k(c, m, R, L, m->KCp, -1, p);
 		sinan_asm_jmp(c->a, kdone);
 		sinan_asm_bind(c->a, k_mid);
-		if (S > 2)
+		if (S > 2) {
+			m->inmid = true;
 			emit_item_k(c, m, R, L, m->KCp, args[5], p);
+			m->inmid = false;
+		}
 		sinan_asm_jmp(c->a, kdone);
 		sinan_asm_bind(c->a, k_last);
 		m->inlast = true;
@@ -1521,6 +1527,12 @@ static void emit_item(struct cg *c, struct mm *m, struct mmr *R, struct lay *L, 
 			CG_I((uint64_t)(m->N * 4)), CG_R(R->t1));
 		sinan_asm_jmp(c->a, e_done);
 		sinan_asm_bind(c->a, e_mid);
+		if (S > 2 && m->deferl && m->KCp - 1 >= 2 * m->ns) {	/* by the next item (emit_defer_epi) */
+			cg_li(c, 26, (uint64_t)NT);
+			sinan_asm_alu(c->a, SINAN_ALU_REMU, R->t0, R->it, 26);
+			cg_li(c, 26, (uint64_t)(NT - 1));
+			sinan_asm_br(c->a, SINAN_BR_LTU, R->t0, 26, e_skip);
+		}
 		cg_wait(c, SINAN_PIPE_M, SINAN_PIPE_FIX, (unsigned int)p);
 		if (S > 2 && m->midfull)	/* middle parts: partial sums += this part's */
 			emit_mid_full(c, m, R, L, args[5]);
