@@ -14,9 +14,11 @@
  *
  * with two slots per buffer, so chunk i+1 loads while chunk i multiplies
  * (flags MTE2->MTE1, MTE1->M forward; MTE1->MTE2, M->MTE1 free a slot).
- * After the last chunk the fixpipe takes L0C out: straight to device memory
- * when the epilogue is at most Relu and a positive alpha (FIXP's RELU and
- * QUANT scale, which also converts to the output type), else to the unified
+ * After the last chunk the fixpipe takes L0C out: when the epilogue is at
+ * most Relu and a positive alpha (FIXP's RELU and QUANT scale, which also
+ * converts to the output type) into a UB slot, stored by MTE3 in row pieces
+ * between the next items' loads (the device-memory port serves transfers in
+ * program order; see emit_stage), or straight to device memory; else to the unified
  * buffer in row chunks where the vector unit applies alpha, beta * C,
  * the residual and the activation, and MTE3 stores (two output buffers).
  * Tile sizes come from the target's buffer sizes.
