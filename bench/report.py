@@ -24,7 +24,7 @@ B4_MODELS = ["cnn_b1", "cnn_b100", "encoder"]
 EXPECTED = (
     [f"B1.gemm.{s}.fp16" for s in GEMMS]
     + [f"B1.gemv.{s}.fp16" for s in GEMVS]
-    + [f"B1.conv.{c}.b{b}.fp16" for c in CONVS for b in (1, 32)]
+    + [f"B1.conv.{c}.b{b}.fp16{k}" for c in CONVS for b in (1, 32) for k in ("", ".nc1hwc0")]
     + [f"B2.gemm.{s}.{p}" for s in GEMMS for p in ("fp16", "fp32")]
     + ["B3.nop_roundtrip_vs_nvme_4k_read", "B3.nop_roundtrip_us", "B3.nvme_4k_read_us",
        "B3.nop_jobs_per_s.single", "B3.nop_jobs_per_s.batched64"]
@@ -142,8 +142,9 @@ def plot(out, recs):
     conv_ids, conv_labels = [], []
     for c in CONVS:
         for b in (1, 32):
-            conv_ids.append(f"B1.conv.{c}.b{b}.fp16")
-            conv_labels.append(f"{c.split('.')[0]} {c.split('.')[1]} b{b}")
+            for k, lab in (("", ""), (".nc1hwc0", " chain")):
+                conv_ids.append(f"B1.conv.{c}.b{b}.fp16{k}")
+                conv_labels.append(f"{c.split('.')[0]} {c.split('.')[1]} b{b}{lab}")
     conv = series(conv_ids, conv_labels)
     b2 = "\n".join(f"\"{s.replace('x', '×')}\" {by.get(f'B2.gemm.{s}.fp16', {}).get('value') or 'NaN'} "
                    f"{by.get(f'B2.gemm.{s}.fp32', {}).get('value') or 'NaN'}" for s in order)
@@ -205,6 +206,8 @@ def summary(recs, commits, when):
         rb = r.get("roofline_bound") if r else None
         row("B1", f"ResNet-50 conv {c.split('.')[0]} {c.split('.')[1]} at {c.split('.')[2]}, batch 32", r,
             f"(bound {rb:.2f})" if rb is not None and rb < 0.999 else "")
+        row("B1", f"the same, kernel in an NC1HWC0 chain (as inside the network)",
+            by.get(f"B1.conv.{c}.b32.fp16.nc1hwc0"))
     for p in ("fp16", "fp32"):
         cand = [by[f"B2.gemm.{s}.{p}"] for s in GEMMS if by.get(f"B2.gemm.{s}.{p}", {}).get("value") is not None]
         if cand:
