@@ -172,15 +172,39 @@ static void sinan_irq_global(struct sinan_device *sdev)
 		sinan_queues_check_errors(sdev);
 }
 
+static void sinan_irq_queues(struct sinan_device *sdev, u64 queues)
+{
+	while (queues) {
+		unsigned int q = __ffs64(queues);
+
+		queues &= ~BIT_ULL(q);
+		if (q < sdev->hw.num_queues)
+			sinan_queue_irq(sdev, q);
+	}
+}
+
+/*
+ * Queue completions are handled here, in the hard handler: it signals the
+ * jobs' hardware fences (dma_fence_signal is IRQ-safe; drm_sched's done
+ * callback and the syncobj waiters only wake others), which spares the
+ * waiter the switch to the thread. A global cause (errors, firmware,
+ * resets) goes to the thread, which handles whatever is pending then.
+ */
 static irqreturn_t sinan_irq_hard(int irq, void *arg)
 {
 	struct sinan_device *sdev = arg;
+	bool shared = !sdev->pdev->msix_enabled && !sdev->pdev->msi_enabled;
+	u64 status = sinan_rd64(sdev, SINAN_REG_IRQ_STATUS);
 
 	/* A shared INTx line: only claim it when the device has something. */
-	if (!sdev->pdev->msix_enabled && !sdev->pdev->msi_enabled &&
-	    !sinan_rd64(sdev, SINAN_REG_IRQ_STATUS))
-		return IRQ_NONE;
-	return IRQ_WAKE_THREAD;
+	if (!status || status == U64_MAX)	/* nothing, or the device is gone */
+		return shared ? IRQ_NONE : IRQ_HANDLED;
+	if (status & SINAN_IRQ_GLOBAL)
+		return IRQ_WAKE_THREAD;
+	/* W1C before handling, so that an event arriving meanwhile raises a new interrupt. */
+	sinan_wr64(sdev, SINAN_REG_IRQ_STATUS, status);
+	sinan_irq_queues(sdev, status >> 1);
+	return IRQ_HANDLED;
 }
 
 /*
@@ -202,14 +226,7 @@ static irqreturn_t sinan_irq_thread(int irq, void *arg)
 		sinan_wr64(sdev, SINAN_REG_IRQ_STATUS, status);
 		if (status & SINAN_IRQ_GLOBAL)
 			sinan_irq_global(sdev);
-		status >>= 1;
-		while (status) {
-			unsigned int q = __ffs64(status);
-
-			status &= ~BIT_ULL(q);
-			if (q < sdev->hw.num_queues)
-				sinan_queue_irq(sdev, q);
-		}
+		sinan_irq_queues(sdev, status >> 1);
 	}
 	return IRQ_HANDLED;
 }

@@ -147,11 +147,20 @@ static void ioctl_describe(unsigned long req, const void *arg, bool after, char 
 	}
 }
 
+static atomic_uint_fast64_t ioctl_count;
+
+uint64_t sinan_test_ioctl_count(void)
+{
+	return atomic_load(&ioctl_count);
+}
+
 int sinan_ioctl(struct sinan_device *dev, unsigned long req, void *arg)
 {
 	char before[160], after[160];
 	uint64_t t0 = 0;
 	int ret;
+
+	atomic_fetch_add_explicit(&ioctl_count, 1, memory_order_relaxed);
 
 	if (sinan_debug_ioctl) {
 		ioctl_describe(req, arg, false, before, sizeof(before));

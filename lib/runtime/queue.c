@@ -293,6 +293,26 @@ static sinan_status queue_retire_locked(struct sinan_queue *q, struct list *done
 	return SINAN_OK;
 }
 
+/*
+ * Job @seq of @q succeeded: so did every job before it (a failure bans the
+ * queue and cancels the jobs after it), and they are all over. Retire them
+ * without asking the driver how far the queue got. sched_lock held.
+ */
+static void queue_retire_upto_locked(struct sinan_queue *q, uint64_t seq, struct list *done)
+{
+	struct list *it, *tmp;
+
+	list_for_each_safe(it, tmp, &q->jobs) {
+		struct job *j = container_of(it, struct job, link);
+
+		if (j->seq > seq)
+			break;
+		job_retired_locked(q, j, SINAN_OK);
+		list_del(&j->link);
+		list_add_tail(done, &j->link);
+	}
+}
+
 static void free_done(struct list *done)
 {
 	struct list *it, *tmp;
@@ -303,12 +323,17 @@ static void free_done(struct list *done)
 	}
 }
 
-/* Wait for job @seq (0: none) of @q and retire; returns that job's status. */
+/*
+ * Wait for job @seq (0: none) of @q and retire; returns that job's status.
+ * When the job succeeded this is one system call (the wait, which says how
+ * the job ended); QUEUE_STATUS is asked only when it did not, or for @seq 0.
+ */
 sinan_status queue_job_status(struct sinan_queue *q, uint64_t seq, int64_t deadline)
 {
 	struct sinan_device *dev = q->dev;
 	struct list done = LIST_INIT(done);
 	sinan_status st = SINAN_OK;
+	bool succeeded = false;
 	uint32_t kq;
 	int ret;
 
@@ -328,9 +353,13 @@ sinan_status queue_job_status(struct sinan_queue *q, uint64_t seq, int64_t deadl
 		if (ret && ret != -EINVAL)
 			return sinan_error_errno(sinan_status_from_errno(ret), -ret, "queue %u: WAIT: %s", q->id,
 						 strerror(-ret));
+		succeeded = !ret && !w.status;
 	}
 	pthread_mutex_lock(&dev->sched_lock);
-	st = queue_retire_locked(q, &done);
+	if (succeeded && q->kq == kq)
+		queue_retire_upto_locked(q, seq, &done);
+	else
+		st = queue_retire_locked(q, &done);
 	if (!st && q->failed && seq && seq >= q->err.job) {
 		if (seq == q->err.job) {
 			st = sinan_error_set(&q->err);
@@ -451,8 +480,11 @@ static sinan_status job_submit_locked(struct sinan_queue *q, struct job *j)
 			sig->value = j->signals[i].value;
 			sig->queue = q;
 			sig->queue_id = q->id;
+			sig->kq = q->kq;
 			sig->seq = s.seq;
 			list_add_tail(&sem->signals, &sig->link);
+		} else {
+			sem->untracked = true;
 		}
 	}
 	if (j->nsignals) {
@@ -1243,6 +1275,8 @@ SINAN_API sinan_status sinan_semaphore_signal(sinan_semaphore_t sem, uint64_t va
 		sig->value = value;
 		sig->queue_id = SINAN_NONE32;
 		list_add_tail(&s->signals, &sig->link);
+	} else {
+		s->untracked = true;
 	}
 	queue_release_held_locked(s->dev);
 	pthread_cond_broadcast(&s->dev->sched_cond);
@@ -1270,19 +1304,75 @@ SINAN_API sinan_status sinan_semaphore_get_value(sinan_semaphore_t sem, uint64_t
 	return SINAN_OK;
 }
 
+/* The timeout error of a semaphore wait, with where the semaphore is. */
+static sinan_status sem_timeout(struct sinan_semaphore *s, uint64_t value)
+{
+	uint64_t cur = 0, sub;
+	struct drm_syncobj_timeline_array a = { .handles = (uintptr_t)&s->handle, .points = (uintptr_t)&cur,
+						.count_handles = 1 };
+
+	sinan_ioctl(s->dev, DRM_IOCTL_SYNCOBJ_QUERY, &a);
+	pthread_mutex_lock(&s->dev->sched_lock);
+	sub = s->submitted;
+	pthread_mutex_unlock(&s->dev->sched_lock);
+	return sinan_error_errno(SINAN_E_TIMEOUT, ETIME, "semaphore did not reach %llu in time: it is at %llu; "
+				 "the highest value signaled or submitted is %llu%s", (unsigned long long)value,
+				 (unsigned long long)cur, (unsigned long long)sub,
+				 sub < value ? " (nobody has signaled it yet)" : "");
+}
+
+/* The submitted signal that makes @s reach @value (the lowest value at or above it), or NULL. sched_lock held. */
+static struct sem_signal *sem_signaler_locked(struct sinan_semaphore *s, uint64_t value)
+{
+	struct sem_signal *who = NULL;
+	struct list *it, *tmp;
+
+	list_for_each_safe(it, tmp, &s->signals) {
+		struct sem_signal *sig = container_of(it, struct sem_signal, link);
+
+		if (sig->value >= value && (!who || sig->value < who->value))
+			who = sig;
+	}
+	return who;
+}
+
+/*
+ * Is waiting for the job of @who the same as waiting for the timeline to
+ * reach its value? Yes when every lower value still on record was signaled
+ * by the host (at once), by a destroyed queue (whose jobs all ended) or by
+ * the same queue (whose jobs end in order), and no signal went unrecorded;
+ * and the job is on the queue's current driver queue (a recovery replaced
+ * the one it ran on). sched_lock held.
+ */
+static bool sem_job_decides_locked(struct sinan_semaphore *s, const struct sem_signal *who)
+{
+	struct list *it, *tmp;
+
+	if (!who->queue || s->untracked || who->kq != who->queue->kq)
+		return false;
+	list_for_each_safe(it, tmp, &s->signals) {
+		const struct sem_signal *sig = container_of(it, struct sem_signal, link);
+
+		if (sig->value < who->value && sig->queue && sig->queue != who->queue)
+			return false;
+	}
+	return true;
+}
+
 SINAN_API sinan_status sinan_semaphore_wait(sinan_semaphore_t sem, uint64_t value, uint64_t timeout_ns)
 {
 	struct drm_syncobj_timeline_wait w = { .count_handles = 1,
 					       .flags = DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL |
 							DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT };
 	struct sinan_semaphore *s;
-	struct sem_signal *who = NULL;
+	struct sem_signal *who;
 	struct sinan_queue *q = NULL;
 	int64_t deadline = sinan_deadline(timeout_ns);
-	uint64_t seq = 0, val = value;
+	uint64_t seq = 0, val = value, who_value = 0;
 	uint32_t qid = SINAN_NONE32;
 	struct list *it, *tmp;
 	sinan_status st;
+	bool fast;
 	int ret;
 
 	API_ENTER();
@@ -1291,53 +1381,55 @@ SINAN_API sinan_status sinan_semaphore_wait(sinan_semaphore_t sem, uint64_t valu
 		return SINAN_E_INVALID_ARGUMENT;
 	if (!value)
 		return SINAN_OK;
-	w.handles = (uintptr_t)&s->handle;
-	w.points = (uintptr_t)&val;
-	w.timeout_nsec = deadline;
-	ret = sinan_ioctl(s->dev, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
-	if (ret == -ETIME) {
-		uint64_t cur = 0, sub;
-		struct drm_syncobj_timeline_array a = { .handles = (uintptr_t)&s->handle, .points = (uintptr_t)&cur,
-							.count_handles = 1 };
-
-		sinan_ioctl(s->dev, DRM_IOCTL_SYNCOBJ_QUERY, &a);
-		pthread_mutex_lock(&s->dev->sched_lock);
-		sub = s->submitted;
-		pthread_mutex_unlock(&s->dev->sched_lock);
-		return sinan_error_errno(SINAN_E_TIMEOUT, ETIME, "semaphore did not reach %llu in time: it is at %llu; "
-					 "the highest value signaled or submitted is %llu%s", (unsigned long long)value,
-					 (unsigned long long)cur, (unsigned long long)sub,
-					 sub < value ? " (nobody has signaled it yet)" : "");
+	pthread_mutex_lock(&s->dev->sched_lock);
+	who = sem_signaler_locked(s, value);
+	fast = who && sem_job_decides_locked(s, who);
+	if (fast) {
+		q = who->queue;
+		seq = who->seq;
+		qid = who->queue_id;
+		who_value = who->value;
 	}
-	if (ret)
-		return sinan_error_errno(sinan_status_from_errno(ret), -ret, "SYNCOBJ_TIMELINE_WAIT: %s", strerror(-ret));
-	/* Reached: did the job that signaled it succeed? */
+	pthread_mutex_unlock(&s->dev->sched_lock);
+	if (fast) {
+		/* One system call: the job's own wait, which also says how it ended. */
+		st = queue_job_status(q, seq, deadline);
+		if (st == SINAN_E_TIMEOUT)
+			return sem_timeout(s, value);
+	} else {
+		w.handles = (uintptr_t)&s->handle;
+		w.points = (uintptr_t)&val;
+		w.timeout_nsec = deadline;
+		ret = sinan_ioctl(s->dev, DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT, &w);
+		if (ret == -ETIME)
+			return sem_timeout(s, value);
+		if (ret)
+			return sinan_error_errno(sinan_status_from_errno(ret), -ret, "SYNCOBJ_TIMELINE_WAIT: %s",
+						 strerror(-ret));
+		/* Reached: did the job that signaled it succeed? */
+		pthread_mutex_lock(&s->dev->sched_lock);
+		who = sem_signaler_locked(s, value);
+		if (who) {
+			q = who->queue;
+			seq = who->seq;
+			qid = who->queue_id;
+			who_value = who->value;
+		}
+		pthread_mutex_unlock(&s->dev->sched_lock);
+		/* Destroying the queue while another thread waits for its signal is the caller's race. */
+		st = q ? queue_job_status(q, seq, deadline) : SINAN_OK;
+	}
+	/* Reached: older signals cannot be asked about any more. */
 	pthread_mutex_lock(&s->dev->sched_lock);
 	list_for_each_safe(it, tmp, &s->signals) {
 		struct sem_signal *sig = container_of(it, struct sem_signal, link);
 
-		if (sig->value >= value && (!who || sig->value < who->value))
-			who = sig;
-	}
-	if (who) {
-		q = who->queue;
-		seq = who->seq;
-		qid = who->queue_id;
-		/* Older signals cannot be asked about any more. */
-		list_for_each_safe(it, tmp, &s->signals) {
-			struct sem_signal *sig = container_of(it, struct sem_signal, link);
-
-			if (sig->value < who->value) {
-				list_del(it);
-				free(sig);
-			}
+		if (sig->value < who_value) {
+			list_del(it);
+			free(sig);
 		}
-		/* Destroying the queue while another thread waits for its signal is the caller's race. */
 	}
 	pthread_mutex_unlock(&s->dev->sched_lock);
-	if (!q)
-		return SINAN_OK;
-	st = queue_job_status(q, seq, deadline);
 	if (st && st != SINAN_E_TIMEOUT) {
 		struct sinan_error_info e = *sinan_error_tls();
 

@@ -279,6 +279,7 @@ struct sem_signal {
 	uint64_t value;
 	uint32_t queue_id;		/* SINAN_NONE32 for a host signal */
 	struct sinan_queue *queue;	/* NULL for a host signal or a destroyed queue */
+	uint32_t kq;			/* the driver queue @seq belongs to */
 	uint64_t seq;
 };
 
@@ -290,6 +291,7 @@ struct sinan_semaphore {
 	bool user_destroyed;
 	uint64_t submitted;		/* highest value with a submitted signal (sched_lock) */
 	struct list signals;		/* struct sem_signal, by value (sched_lock) */
+	bool untracked;			/* a signal is missing from @signals (out of memory; sched_lock) */
 	struct list link_dev;		/* dev->sems */
 };
 void sem_ref(struct sinan_semaphore *s);
@@ -462,5 +464,7 @@ void kbin_parsed_free(struct kbin_parsed *p);
 /* Test hooks (static library only; not exported from libsinan.so). */
 sinan_status sinan_test_queue_raw(sinan_queue_t q, const struct sinan_pkt *pkt);
 sinan_status sinan_test_buffer_va(sinan_buffer_t b, uint64_t *va);
+/* System calls made to the driver (ioctls through sinan_ioctl()) so far, all threads. */
+uint64_t sinan_test_ioctl_count(void);
 
 #endif /* SINAN_INT_H */

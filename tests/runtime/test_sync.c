@@ -167,6 +167,78 @@ static void test_ping_pong(void **state)
 	sinan_buffer_destroy(hb);
 }
 
+/*
+ * A semaphore reaches a value only when every lower value has been reached:
+ * q1 signals 1 after a long copy, q2 signals 2 at once; waiting for 2 must
+ * also wait for q1's copy.
+ */
+static void test_semaphore_lower_values(void **state)
+{
+	const size_t n = 16 << 20;
+	void *src, *dst;
+	sinan_buffer_t hs = rt_host(n, &src), hd = rt_host(n, &dst);
+	sinan_queue_t q1, q2;
+	sinan_semaphore_t s;
+	uint64_t v;
+
+	(void)state;
+	ASSERT_OK(sinan_queue_create(rt_dev, NULL, &q1));
+	ASSERT_OK(sinan_queue_create(rt_dev, NULL, &q2));
+	ASSERT_OK(sinan_semaphore_create(rt_dev, 0, &s));
+	for (uint32_t round = 0; round < 3; round++) {
+		rt_pattern(src, n, 40 + round);
+		memset(dst, 0, n);
+		ASSERT_OK(sinan_queue_copy(q1, hd, 0, hs, 0, n));
+		ASSERT_OK(sinan_queue_signal(q1, s, 2 * round + 1));
+		ASSERT_OK(sinan_queue_signal(q2, s, 2 * round + 2));
+		ASSERT_OK(sinan_semaphore_wait(s, 2 * round + 2, 30 * SEC));
+		assert_true(rt_check(dst, n, 40 + round));
+		ASSERT_OK(sinan_semaphore_get_value(s, &v));
+		assert_int_equal(v, 2 * round + 2);
+	}
+	ASSERT_OK(sinan_queue_destroy(q1));
+	ASSERT_OK(sinan_queue_destroy(q2));
+	ASSERT_OK(sinan_semaphore_destroy(s));
+	sinan_buffer_destroy(hd);
+	sinan_buffer_destroy(hs);
+}
+
+uint64_t sinan_test_ioctl_count(void);
+
+/*
+ * The submission path makes no system call it does not need: a job that
+ * signals a semaphore is one SUBMIT, and the host's wait for it one WAIT
+ * (which also says whether the job succeeded), on every backend.
+ */
+static void test_roundtrip_syscalls(void **state)
+{
+	sinan_semaphore_t s;
+	sinan_queue_t q;
+	uint64_t n0, v = 0;
+
+	(void)state;
+	ASSERT_OK(sinan_queue_create(rt_dev, NULL, &q));
+	ASSERT_OK(sinan_semaphore_create(rt_dev, 0, &s));
+	/* The first jobs set up the library's internal buffers. */
+	for (int i = 0; i < 3; i++) {
+		ASSERT_OK(sinan_queue_signal(q, s, ++v));
+		ASSERT_OK(sinan_semaphore_wait(s, v, 10 * SEC));
+	}
+	for (int i = 0; i < 20; i++) {
+		n0 = sinan_test_ioctl_count();
+		ASSERT_OK(sinan_queue_signal(q, s, ++v));
+		assert_int_equal(sinan_test_ioctl_count() - n0, 1);
+		ASSERT_OK(sinan_semaphore_wait(s, v, 10 * SEC));
+		assert_int_equal(sinan_test_ioctl_count() - n0, 2);
+	}
+	/* Waiting for a value already reached asks the driver once more, still one call. */
+	n0 = sinan_test_ioctl_count();
+	ASSERT_OK(sinan_semaphore_wait(s, v, 0));
+	assert_int_equal(sinan_test_ioctl_count() - n0, 1);
+	ASSERT_OK(sinan_queue_destroy(q));
+	ASSERT_OK(sinan_semaphore_destroy(s));
+}
+
 /* Device time between timestamps grows with the work between them. */
 static void test_events_elapsed(void **state)
 {
@@ -308,6 +380,8 @@ int main(void)
 		cmocka_unit_test(test_host_gate),
 		cmocka_unit_test(test_semaphore_wait_timeout),
 		cmocka_unit_test(test_ping_pong),
+		cmocka_unit_test(test_semaphore_lower_values),
+		cmocka_unit_test(test_roundtrip_syscalls),
 		cmocka_unit_test(test_events_elapsed),
 		cmocka_unit_test(test_event_not_ready),
 		cmocka_unit_test(test_same_cycles_as_sim),
