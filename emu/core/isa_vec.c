@@ -136,6 +136,11 @@ static void st_f(uint8_t *p, unsigned int dt, const float *v, size_t n)
 	}
 }
 
+void isa_store_f(uint8_t *p, unsigned int dt, const float *v, size_t n)
+{
+	st_f(p, dt, v, n);
+}
+
 static void ld_i(int64_t *o, const uint8_t *p, unsigned int dt, size_t n)
 {
 	switch (dt) {
