@@ -390,6 +390,49 @@ static void sign_row(bool neg, unsigned int es, uint8_t *o, const uint8_t *a, si
 	}
 }
 
+/*
+ * fp32 VBIN (element against element) and VSCALAR (element against the
+ * scalar) of the simple arithmetic ops, rows of at most one chunk: the same
+ * values as the general path below (each row read whole before any of it is
+ * stored, NaN results stored as the default NaN), without its per-row calls.
+ * Many short rows (pooling windows) are common. Returns false when the
+ * instruction is not of this kind.
+ */
+static bool exec_rows_f32(struct emu_core *c, const struct vop *v, unsigned int bop, bool scalar)
+{
+	const float dnan = u2f(0x7fc00000);
+	float fs = scalar ? u2f((uint32_t)v->sreg) : 0, fo[VCH];
+	size_t n = (size_t)v->n;
+
+	if (n > VCH)
+		return false;
+#define FROWS(expr) do {								\
+		for (uint64_t r = 0; r < v->rows; r++) {					\
+			f32_a *d = (f32_a *)ub(c, v->d + r * v->ds);				\
+			const f32_a *a = (const f32_a *)ub(c, v->s0 + r * v->s0s);		\
+			const f32_a *b = scalar ? NULL : (const f32_a *)ub(c, v->s1 + r * v->s1s); \
+											\
+			if (r % ROW_POLL == ROW_POLL - 1 && isa_should_stop(c))		\
+				return true;							\
+			if (scalar)							\
+				for (size_t i = 0; i < n; i++) { float x = a[i], y = fs; fo[i] = (expr); } \
+			else								\
+				for (size_t i = 0; i < n; i++) { float x = a[i], y = b[i]; fo[i] = (expr); } \
+			for (size_t i = 0; i < n; i++)					\
+				d[i] = fo[i] != fo[i] ? dnan : fo[i];			\
+		}									\
+	} while (0)
+	switch (bop) {
+	case SINAN_VB_ADD: FROWS(x + y); return true;
+	case SINAN_VB_SUB: FROWS(x - y); return true;
+	case SINAN_VB_MUL: FROWS(x * y); return true;
+	case SINAN_VB_MAX: FROWS(fmax_isa(x, y)); return true;
+	case SINAN_VB_MIN: FROWS(fmin_isa(x, y)); return true;
+	}
+#undef FROWS
+	return false;
+}
+
 static void exec_rows(struct emu_core *c, const struct vop *v)
 {
 	unsigned int es = sinan_dtype_size(v->dt);
@@ -398,10 +441,13 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 	float fa[VCH], fb[VCH], fo[VCH];
 	int64_t ia[VCH], ib[VCH], io[VCH];
 	unsigned int bop = v->op;
-	bool rev = false;
+	bool rev = false, vs = false;
 
 	if (c->op == SINAN_I_VSCALAR)
-		vs_as_bin(v->op, &bop, &rev);
+		vs = vs_as_bin(v->op, &bop, &rev);
+	if (v->dt == SINAN_DT_FP32 && ((c->op == SINAN_I_VBIN && !rs) || (vs && !rev)) &&
+	    exec_rows_f32(c, v, bop, c->op == SINAN_I_VSCALAR))
+		return;
 	for (uint64_t r = 0; r < v->rows; r++) {
 		uint8_t *d = ub(c, v->d + r * v->ds);
 		const uint8_t *a = ub(c, v->s0 + r * v->s0s);
