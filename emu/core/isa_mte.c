@@ -339,6 +339,8 @@ static void fixp_row(struct emu_core *c, const uint8_t *l0c, uint64_t n, uint64_
 
 						fv[k + i] = v < 0 ? 0.0f : v;
 					}
+				} else if (m == 16) {
+					memcpy(fv + k, (const void *)e, 64);	/* a whole block row */
 				} else {
 					memcpy(fv + k, (const void *)e, m * 4);
 				}
