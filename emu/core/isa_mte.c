@@ -350,6 +350,31 @@ static void fixp_row(struct emu_core *c, const uint8_t *l0c, uint64_t n, uint64_
 		}
 		return;
 	}
+	if (!s32 && quant && sinan_dtype_is_float(dt)) {
+		/*
+		 * fp32 -> x * QSCALE + QZERO (emu_quant: an fp32 value) -> float:
+		 * rounding an fp32 value to nearest even is what the vector unit's
+		 * store does (isa_store_f), as emu_round_float would.
+		 */
+		float fv[FIXP_ROW_CHUNK];
+		unsigned int es = dt == SINAN_DT_FP32 ? 4 : 2;
+		uint64_t qs = c->cfg[SINAN_CFG_QSCALE], qz = c->cfg[SINAN_CFG_QZERO];
+
+		for (uint64_t k0 = 0; k0 < n; k0 += FIXP_ROW_CHUNK) {
+			uint64_t kn = n - k0 < FIXP_ROW_CHUNK ? n - k0 : FIXP_ROW_CHUNK;
+
+			for (uint64_t k = 0; k < kn; k++) {
+				uint64_t col = c0 + k0 + k;
+				float v = *(const f32_a *)(row + (col / 16) * 1024 + (col % 16) * 4);
+
+				if (relu && v < 0)
+					v = 0;
+				fv[k] = emu_quant(v, qs, qz);
+			}
+			isa_store_f(out + k0 * es, dt, fv, (size_t)kn);
+		}
+		return;
+	}
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t col = c0 + k;
 		const uint8_t *e = row + (col / 16) * 1024 + (col % 16) * 4;
