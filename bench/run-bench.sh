@@ -108,7 +108,10 @@ EOF
 		[ -n "$ort" ] && say "B4 $name: ONNX Runtime $ort ms"
 		shapes=
 		case $name in cnn*) shapes="image=$dims" ;; esac
-		part "B4 $name" "$RAW/b4-$name.jsonl" "$BENCH" b4 "$model" "$input" --name "$name" \
+		# OPENBLAS_NUM_THREADS=1: sinan-bench links OpenBLAS (B2), whose idle
+		# worker would otherwise spin (sched_yield) on the other core beside the
+		# simulator's one thread; B4 is one thread against one thread.
+		part "B4 $name" "$RAW/b4-$name.jsonl" env OPENBLAS_NUM_THREADS=1 "$BENCH" b4 "$model" "$input" --name "$name" \
 			--precision "$prec" ${shapes:+--shapes "$shapes"} ${ort:+--ort-ms "$ort"}
 	done
 fi

@@ -178,6 +178,8 @@ uint64_t isa_cost_s_ld(void);
 /* ---- isa_mte.c, isa_cube.c, isa_vec.c ---------------------------------------------- */
 int isa_mov(struct emu_core *c);
 int isa_loadf(struct emu_core *c);
+/* fp32 values stored as @dt (fp32, fp16, bf16) the way the vector unit stores them */
+void isa_store_f(uint8_t *p, unsigned int dt, const float *v, size_t n);
 int isa_img2col(struct emu_core *c);
 int isa_fixp(struct emu_core *c);
 int isa_mmad(struct emu_core *c);

@@ -161,23 +161,48 @@ int isa_loadf(struct emu_core *c)
 		for (unsigned int r = 0; r < R0; r++) {
 			uint64_t gr = bi * R0 + r;
 
+			if (gr >= rows) {
+				/* this and the block's later rows are padding: one memset per block */
+				for (uint64_t bj = 0; bj < C1; bj++)
+					memset(dp + (bi * C1 + bj) * SINAN_FRACTAL_BYTES + (uint64_t)r * C0 * es, 0,
+					       (size_t)(R0 - r) * C0 * es);
+				break;
+			}
 			for (uint64_t bj = 0; bj < C1; bj++) {
 				uint8_t *o = dp + ((bi * C1 + bj) * SINAN_FRACTAL_BYTES) + (uint64_t)r * C0 * es;
 				uint64_t c0 = bj * C0, nc = cols - c0 < C0 ? cols - c0 : C0;
 
-				if (gr >= rows) {
-					memset(o, 0, (size_t)C0 * es);
-					continue;
-				}
 				if (!trans && nc == C0 && C0 * es == 32) {
 					memcpy(o, sp + gr * st + c0 * es, 32);	/* whole 32-byte block row */
+					continue;
+				}
+				if (!trans && nc == C0 && C0 * es == 64) {
+					memcpy(o, sp + gr * st + c0 * es, 64);	/* whole 64-byte block row */
 					continue;
 				}
 				if (!trans) {
 					emu_copy(o, sp + gr * st + c0 * es, nc * es);
 				} else {
-					for (uint64_t k = 0; k < nc; k++)
-						memcpy(o + k * es, sp + (c0 + k) * st + gr * es, es);
+					const uint8_t *q = sp + c0 * st + gr * es;
+
+					/* one element per source row, by element size (no memcpy call each) */
+					switch (es) {
+					case 4:
+						for (uint64_t k = 0; k < nc; k++)
+							((u32_a *)o)[k] = *(const u32_a *)(q + k * st);
+						break;
+					case 2:
+						for (uint64_t k = 0; k < nc; k++)
+							((u16_a *)o)[k] = *(const u16_a *)(q + k * st);
+						break;
+					case 1:
+						for (uint64_t k = 0; k < nc; k++)
+							o[k] = q[k * st];
+						break;
+					default:
+						for (uint64_t k = 0; k < nc; k++)
+							memcpy(o + k * es, q + k * st, es);
+					}
 				}
 				memset(o + nc * es, 0, (C0 - nc) * es);
 			}
@@ -282,6 +307,7 @@ int isa_img2col(struct emu_core *c)
 /* ---- FIXP ------------------------------------------------------------------------------ */
 
 #define FIXP_CHUNK	1024
+#define FIXP_ROW_CHUNK	256
 
 static void fixp_row(struct emu_core *c, const uint8_t *l0c, uint64_t n, uint64_t n1_bytes,
 		     unsigned int r, unsigned int fn, uint8_t *out, uint64_t c0)
@@ -291,23 +317,61 @@ static void fixp_row(struct emu_core *c, const uint8_t *l0c, uint64_t n, uint64_
 	const uint8_t *row = l0c + (uint64_t)(r / 16) * n1_bytes + (r % 16) * 64;
 
 	if (!s32 && !quant && sinan_dtype_is_float(dt)) {
-		/* fp32 -> float: the common case, one 16-column block row at a time */
-		for (uint64_t k = 0; k < n;) {
-			uint64_t col = c0 + k, m = 16 - col % 16 < n - k ? 16 - col % 16 : n - k;
-			const f32_a *e = (const f32_a *)(row + (col / 16) * 1024 + (col % 16) * 4);
+		/*
+		 * fp32 -> float: the common case. The row's fp32 values (ReLU
+		 * applied) gathered a chunk at a time, one 16-column block row
+		 * after another, then stored as the vector unit stores them
+		 * (isa_store_f: NaN -> default NaN, nearest even).
+		 */
+		float fv[FIXP_ROW_CHUNK];
+		unsigned int es = dt == SINAN_DT_FP32 ? 4 : 2;
 
-			for (uint64_t i = 0; i < m; i++, k++) {
-				float v = e[i];
+		for (uint64_t k0 = 0; k0 < n; k0 += FIXP_ROW_CHUNK) {
+			uint64_t kn = n - k0 < FIXP_ROW_CHUNK ? n - k0 : FIXP_ROW_CHUNK;
+
+			for (uint64_t k = 0; k < kn;) {
+				uint64_t col = c0 + k0 + k, m = 16 - col % 16 < kn - k ? 16 - col % 16 : kn - k;
+				const f32_a *e = (const f32_a *)(row + (col / 16) * 1024 + (col % 16) * 4);
+
+				if (relu) {
+					for (uint64_t i = 0; i < m; i++) {
+						float v = e[i];
+
+						fv[k + i] = v < 0 ? 0.0f : v;
+					}
+				} else if (m == 16) {
+					memcpy(fv + k, (const void *)e, 64);	/* a whole block row */
+				} else {
+					memcpy(fv + k, (const void *)e, m * 4);
+				}
+				k += m;
+			}
+			isa_store_f(out + k0 * es, dt, fv, (size_t)kn);
+		}
+		return;
+	}
+	if (!s32 && quant && sinan_dtype_is_float(dt)) {
+		/*
+		 * fp32 -> x * QSCALE + QZERO (emu_quant: an fp32 value) -> float:
+		 * rounding an fp32 value to nearest even is what the vector unit's
+		 * store does (isa_store_f), as emu_round_float would.
+		 */
+		float fv[FIXP_ROW_CHUNK];
+		unsigned int es = dt == SINAN_DT_FP32 ? 4 : 2;
+		uint64_t qs = c->cfg[SINAN_CFG_QSCALE], qz = c->cfg[SINAN_CFG_QZERO];
+
+		for (uint64_t k0 = 0; k0 < n; k0 += FIXP_ROW_CHUNK) {
+			uint64_t kn = n - k0 < FIXP_ROW_CHUNK ? n - k0 : FIXP_ROW_CHUNK;
+
+			for (uint64_t k = 0; k < kn; k++) {
+				uint64_t col = c0 + k0 + k;
+				float v = *(const f32_a *)(row + (col / 16) * 1024 + (col % 16) * 4);
 
 				if (relu && v < 0)
 					v = 0;
-				if (dt == SINAN_DT_FP32)
-					((f32_a *)out)[k] = emu_f32_canon(v);
-				else if (dt == SINAN_DT_FP16)
-					((u16_a *)out)[k] = emu_f32_to_f16(v);
-				else
-					((u16_a *)out)[k] = emu_f32_to_bf16(v);
+				fv[k] = emu_quant(v, qs, qz);
 			}
+			isa_store_f(out + k0 * es, dt, fv, (size_t)kn);
 		}
 		return;
 	}

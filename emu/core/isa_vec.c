@@ -136,6 +136,11 @@ static void st_f(uint8_t *p, unsigned int dt, const float *v, size_t n)
 	}
 }
 
+void isa_store_f(uint8_t *p, unsigned int dt, const float *v, size_t n)
+{
+	st_f(p, dt, v, n);
+}
+
 static void ld_i(int64_t *o, const uint8_t *p, unsigned int dt, size_t n)
 {
 	switch (dt) {
@@ -176,26 +181,22 @@ static void st_i(uint8_t *p, unsigned int dt, const int64_t *v, size_t n)
 /* ---- element operations ------------------------------------------------------------------ */
 
 /* MAX/MIN: NaN wins, -0 < +0 (order-independent) */
-static float fmax_isa(float a, float b)
+/*
+ * ISA max/min: a NaN operand gives the default NaN; +0 is above -0. Written
+ * as selects (no branches) so that row loops vectorise.
+ */
+static inline float fmax_isa(float a, float b)
 {
-	if (a != a || b != b)
-		return u2f(0x7fc00000);
-	if (a > b)
-		return a;
-	if (a < b)
-		return b;
-	return signbit(a) ? b : a;
+	float r = a > b || (a == b && !signbit(a)) ? a : b;
+
+	return a != a || b != b ? u2f(0x7fc00000) : r;
 }
 
-static float fmin_isa(float a, float b)
+static inline float fmin_isa(float a, float b)
 {
-	if (a != a || b != b)
-		return u2f(0x7fc00000);
-	if (a < b)
-		return a;
-	if (a > b)
-		return b;
-	return signbit(a) ? a : b;
+	float r = a < b || (a == b && signbit(a)) ? a : b;
+
+	return a != a || b != b ? u2f(0x7fc00000) : r;
 }
 
 static float round_even(float a)
@@ -369,7 +370,16 @@ static void bitwise_row(unsigned int kind, uint8_t *o, const uint8_t *a, const u
 	case 0: for (size_t i = 0; i < nb; i++) o[i] = a[i] & b[i]; break;
 	case 1: for (size_t i = 0; i < nb; i++) o[i] = a[i] | b[i]; break;
 	case 2: for (size_t i = 0; i < nb; i++) o[i] = (uint8_t)~a[i]; break;
-	default: memmove(o, a, nb); break;
+	default:
+		if (nb == 32) {		/* a common row: copied inline (the rows may overlap) */
+			uint8_t t[32];
+
+			memcpy(t, a, 32);
+			memcpy(o, t, 32);
+		} else {
+			memmove(o, a, nb);
+		}
+		break;
 	}
 }
 
@@ -385,6 +395,53 @@ static void sign_row(bool neg, unsigned int es, uint8_t *o, const uint8_t *a, si
 	}
 }
 
+/*
+ * fp32 VBIN (element against element) and VSCALAR (element against the
+ * scalar) of the simple arithmetic ops, and VUN RELU, rows of at most one chunk: the same
+ * values as the general path below (each row read whole before any of it is
+ * stored, NaN results stored as the default NaN), without its per-row calls.
+ * Many short rows (pooling windows) are common. Returns false when the
+ * instruction is not of this kind.
+ */
+static bool exec_rows_f32(struct emu_core *c, const struct vop *v, unsigned int bop, bool scalar, bool unary)
+{
+	const float dnan = u2f(0x7fc00000);
+	float fs = scalar ? u2f((uint32_t)v->sreg) : 0, fo[VCH];
+	size_t n = (size_t)v->n;
+
+	if (n > VCH)
+		return false;
+#define FROWS(expr) do {								\
+		for (uint64_t r = 0; r < v->rows; r++) {					\
+			f32_a *d = (f32_a *)ub(c, v->d + r * v->ds);				\
+			const f32_a *a = (const f32_a *)ub(c, v->s0 + r * v->s0s);		\
+			const f32_a *b = scalar || unary ? NULL : (const f32_a *)ub(c, v->s1 + r * v->s1s); \
+											\
+			if (r % ROW_POLL == ROW_POLL - 1 && isa_should_stop(c))		\
+				return true;							\
+			if (scalar || unary)						\
+				for (size_t i = 0; i < n; i++) { float x = a[i], y = fs; fo[i] = (expr); } \
+			else								\
+				for (size_t i = 0; i < n; i++) { float x = a[i], y = b[i]; fo[i] = (expr); } \
+			for (size_t i = 0; i < n; i++)					\
+				d[i] = fo[i] != fo[i] ? dnan : fo[i];			\
+		}									\
+	} while (0)
+	if (unary) {	/* VUN RELU */
+		FROWS(((void)y, x < 0 ? 0.0f : x));
+		return true;
+	}
+	switch (bop) {
+	case SINAN_VB_ADD: FROWS(x + y); return true;
+	case SINAN_VB_SUB: FROWS(x - y); return true;
+	case SINAN_VB_MUL: FROWS(x * y); return true;
+	case SINAN_VB_MAX: FROWS(fmax_isa(x, y)); return true;
+	case SINAN_VB_MIN: FROWS(fmin_isa(x, y)); return true;
+	}
+#undef FROWS
+	return false;
+}
+
 static void exec_rows(struct emu_core *c, const struct vop *v)
 {
 	unsigned int es = sinan_dtype_size(v->dt);
@@ -393,10 +450,16 @@ static void exec_rows(struct emu_core *c, const struct vop *v)
 	float fa[VCH], fb[VCH], fo[VCH];
 	int64_t ia[VCH], ib[VCH], io[VCH];
 	unsigned int bop = v->op;
-	bool rev = false;
+	bool rev = false, vs = false;
 
 	if (c->op == SINAN_I_VSCALAR)
-		vs_as_bin(v->op, &bop, &rev);
+		vs = vs_as_bin(v->op, &bop, &rev);
+	if (v->dt == SINAN_DT_FP32 && ((c->op == SINAN_I_VBIN && !rs) || (vs && !rev)) &&
+	    exec_rows_f32(c, v, bop, c->op == SINAN_I_VSCALAR, false))
+		return;
+	if (v->dt == SINAN_DT_FP32 && c->op == SINAN_I_VUN && v->op == SINAN_VU_RELU &&
+	    exec_rows_f32(c, v, 0, false, true))
+		return;
 	for (uint64_t r = 0; r < v->rows; r++) {
 		uint8_t *d = ub(c, v->d + r * v->ds);
 		const uint8_t *a = ub(c, v->s0 + r * v->s0s);
