@@ -18,7 +18,11 @@ CHECK_SUITES += check-fuzz
 
 check: check-build
 	$(Q)$(RUN_TEST) --reset
-	$(Q)$(MAKE) --no-print-directory -k check-host check-asan check-qtest check-guest $(CHECK_SUITES) || true
+	$(Q)mkdir -p $(BUILD)/test/logs; set -o pipefail; \
+	$(MAKE) --no-print-directory -k check-host check-asan check-qtest check-guest $(CHECK_SUITES) 2>&1 | \
+		tee $(BUILD)/test/logs/check-targets.log || \
+		$(RUN_TEST) --failed check-targets "a check target failed outside its test programs (a build error?):" \
+			"$$(grep -E '^make.*[*]{3}|: error: ' $(BUILD)/test/logs/check-targets.log | head -n 20)"
 	$(Q)$(RUN_TEST) --summary
 
 check-build: all user-asan

@@ -9,6 +9,9 @@
 #   scripts/run-tests.sh --summary
 #       add up every result file and print "N passed, N failed[, N skipped]";
 #       exit 1 if anything failed or no test ran.
+#   scripts/run-tests.sh --failed SUITE MESSAGE...
+#       record one failure that no test program reported (a check target
+#       that failed to build), with its message.
 #   scripts/run-tests.sh --reset
 #       forget earlier results.
 #
@@ -64,7 +67,18 @@ case "${1:-}" in
 	;;
 esac
 
-[ $# -ge 2 ] || { echo "usage: $0 SUITE CMD [ARGS...] | --summary | --reset" >&2; exit 2; }
+# --failed SUITE MESSAGE...: a failure outside any test program (a check
+# target that did not build); counted as one failed test.
+if [ "${1:-}" = --failed ] && [ $# -ge 2 ]; then
+	mkdir -p "$RES" "$BUILD/test/logs"
+	suite=$2
+	shift 2
+	printf '%s\n' "$@" | tee "$BUILD/test/logs/$suite.log"
+	echo "0 1 0" >"$RES/$suite.txt"
+	exit 0
+fi
+
+[ $# -ge 2 ] || { echo "usage: $0 SUITE CMD [ARGS...] | --failed SUITE MESSAGE... | --summary | --reset" >&2; exit 2; }
 suite=$1
 shift
 mkdir -p "$RES" "$BUILD/test/logs"
