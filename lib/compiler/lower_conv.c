@@ -452,21 +452,26 @@ struct clay {
 	int cur;
 };
 
-/* band geometry into registers: ih0 (t0 signed), rows; CFG registers set */
-static void band_cfg(struct cg *c, const struct convplan *p, const struct crg *R, unsigned int ihs,
-		     unsigned int hb)
+/* t0 = oh0 (a band's first output row) -> t0 = ih0, t1 = ih1 (signed: minus the top padding) */
+static void band_ih(struct cg *c, const struct convplan *p, const struct crg *R)
 {
-	/* oh0 = bnd * band; ih0 = oh0 * SH - pt; ih1 = (min(oh0 + band, OH) - 1) * SH - pt + (KH-1) DH + 1 */
-	cg_alu(c, SINAN_ALU_MUL, R->t0, R->bnd, CG_I((uint64_t)p->band));
 	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t0, CG_I((uint64_t)p->band));
 	cg_alu(c, SINAN_ALU_MINU, R->t1, R->t1, CG_I((uint64_t)p->OH));
 	cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I(1));
 	cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)p->SH));
 	cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I((uint64_t)((p->KH - 1) * p->DH + 1)));
 	cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->SH));
-	/* signed: ih0 = t0 - pt, ih1 = t1 - pt */
 	cg_alu(c, SINAN_ALU_SUB, R->t0, R->t0, CG_I((uint64_t)p->pt));
 	cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I((uint64_t)p->pt));
+}
+
+/* band geometry into registers: ih0 (t0 signed), rows; CFG registers set */
+static void band_cfg(struct cg *c, const struct convplan *p, const struct crg *R, unsigned int ihs,
+		     unsigned int hb)
+{
+	/* oh0 = bnd * band; ih0 = oh0 * SH - pt; ih1 = (min(oh0 + band, OH) - 1) * SH - pt + (KH-1) DH + 1 */
+	cg_alu(c, SINAN_ALU_MUL, R->t0, R->bnd, CG_I((uint64_t)p->band));
+	band_ih(c, p, R);
 	/* top = max(0, -ih0); bottom = max(0, ih1 - H); ihs = max(ih0, 0); hb = min(ih1, H) - ihs */
 	sinan_asm_alu(c->a, SINAN_ALU_SUB, 26, 0, R->t0);
 	sinan_asm_alu(c->a, SINAN_ALU_MAX, 26, 26, 0);			/* top */
@@ -608,14 +613,7 @@ static void emit_band(struct cg *c, const struct convplan *p, const struct crg *
 		unsigned int i0 = R->k0, h1 = R->kl;	/* this band's rows are no longer needed */
 		cg_alu(c, SINAN_ALU_REMU, R->t0, R->cnt, CG_I((uint64_t)nbands));
 		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->band));
-		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t0, CG_I((uint64_t)p->band));
-		cg_alu(c, SINAN_ALU_MINU, R->t1, R->t1, CG_I((uint64_t)p->OH));
-		cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I(1));
-		cg_alu(c, SINAN_ALU_MUL, R->t1, R->t1, CG_I((uint64_t)p->SH));
-		cg_alu(c, SINAN_ALU_ADD, R->t1, R->t1, CG_I((uint64_t)((p->KH - 1) * p->DH + 1)));
-		cg_alu(c, SINAN_ALU_MUL, R->t0, R->t0, CG_I((uint64_t)p->SH));
-		cg_alu(c, SINAN_ALU_SUB, R->t0, R->t0, CG_I((uint64_t)p->pt));
-		cg_alu(c, SINAN_ALU_SUB, R->t1, R->t1, CG_I((uint64_t)p->pt));
+		band_ih(c, p, R);
 		sinan_asm_alu(c->a, SINAN_ALU_MAX, i0, R->t0, 0);
 		cg_alu(c, SINAN_ALU_MIN, h1, R->t1, CG_I((uint64_t)p->H));
 		sinan_asm_alu(c->a, SINAN_ALU_SUB, h1, h1, i0);
