@@ -280,6 +280,19 @@ int cc_emit_fill(struct cg *c, struct cc_node *n, struct cc_tensor *y, double va
  * Flags per slot s: MTE1->MTE2 (L1 free), MTE2->MTE1 (L1 loaded), M->MTE1 (L0 free),
  * MTE1->M (L0 loaded), FIX->M (L0C free), M->FIX (L0C done); MTE2->M 7 (identity).
  */
+/* t0 += ((img * C + c1 * c0) * HW + p0) * es: the NCHW address of a tile (t1 and r28 scratch) */
+static void nchw_tile_addr(struct cg *c, unsigned int t0, unsigned int t1, unsigned int img, unsigned int c1,
+			   unsigned int p0, int64_t C, int64_t c0, int64_t HW, int64_t es)
+{
+	cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C));
+	cg_alu(c, SINAN_ALU_MUL, 28, c1, CG_I((uint64_t)c0));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, 28);
+	cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
+	cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)es));
+	sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+}
+
 static int emit_5hd_cube(struct cg *c, struct cc_node *n, struct cc_tensor *x, struct cc_tensor *y, bool to,
 			 int64_t N, int64_t C, int64_t HW, int64_t c0, struct cc_tensor *ident, const char *suffix)
 {
@@ -336,13 +349,7 @@ static int emit_5hd_cube(struct cg *c, struct cc_node *n, struct cc_tensor *x, s
 		cg_wait(c, SINAN_PIPE_MTE1, SINAN_PIPE_MTE2, s);
 		cg_ldarg(c, t0, ax);
 		if (to) {	/* x + ((img * C + c1 * c0) * HW + p0) * es: cc rows of pl */
-			cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C));
-			cg_alu(c, SINAN_ALU_MUL, 28, c1, CG_I((uint64_t)c0));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, 28);
-			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
-			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)es));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+			nchw_tile_addr(c, t0, t1, img, c1, p0, C, c0, HW, (int64_t)es);
 			cg_alu(c, SINAN_ALU_MUL, t1, pl, CG_I((uint64_t)es));
 			cg_mov(c, SINAN_BUF_GM, SINAN_BUF_L1, 0, CG_I(l1), CG_R(t0), CG_R(cc), CG_R(t1),
 			       CG_I((uint64_t)(HW * es)), CG_I((uint64_t)pitch));
@@ -392,13 +399,7 @@ static int emit_5hd_cube(struct cg *c, struct cc_node *n, struct cc_tensor *x, s
 			cg_fixp(c, SINAN_BUF_GM, (unsigned int)dt, 0, CG_R(t0), CG_I(l0c), CG_R(pl), CG_I((uint64_t)c0), CG_I(32),
 				CG_I(1));
 		} else {	/* y + ((img * C + c1 * c0) * HW + p0) * es; cc rows of pl, stride HW */
-			cg_alu(c, SINAN_ALU_MUL, t1, img, CG_I((uint64_t)C));
-			cg_alu(c, SINAN_ALU_MUL, 28, c1, CG_I((uint64_t)c0));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, 28);
-			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)HW));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, t1, t1, p0);
-			cg_alu(c, SINAN_ALU_MUL, t1, t1, CG_I((uint64_t)es));
-			sinan_asm_alu(c->a, SINAN_ALU_ADD, t0, t0, t1);
+			nchw_tile_addr(c, t0, t1, img, c1, p0, C, c0, HW, (int64_t)es);
 			cg_alu(c, SINAN_ALU_ADD, t1, pl, CG_I(15));
 			cg_alu(c, SINAN_ALU_SHR, t1, t1, CG_I(4));
 			cg_fixp(c, SINAN_BUF_GM, (unsigned int)dt, 0, CG_R(t0), CG_I(l0c), CG_R(cc), CG_R(pl),
